@@ -80,12 +80,13 @@ export interface AccBatch {
 export type SampleBatch = GazeBatch | HrBatch | RrBatch | EcgBatch | AccBatch;
 
 /** Quality of one feature value in a frame. `unknown` values are NaN in `values`. */
-export const enum FeatureQuality {
-  Unknown = 0,
+export const FeatureQuality = {
+  Unknown: 0,
   /** derived from a proxy (e.g. PERCLOS from closure episodes rather than openness) */
-  Proxy = 1,
-  Good = 2,
-}
+  Proxy: 1,
+  Good: 2,
+} as const;
+export type FeatureQuality = (typeof FeatureQuality)[keyof typeof FeatureQuality];
 
 /** One tick's features for one wearer; names and order are fixed by FEATURE_NAMES (and later the model manifest). */
 export interface FeatureFrame {
