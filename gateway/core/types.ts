@@ -116,8 +116,10 @@ export interface AttentionEstimate {
 export type AlertState = 'active' | 'acked' | 'shelved' | 'cleared';
 
 export interface Alert {
-  /** globally unique, stable across re-delivery: consumers de-duplicate on it */
+  /** one id per alert episode (raise .. clear), stable across its level changes */
   id: string;
+  /** revision within the episode, 0 at raise; (id, rev) is unique per message: consumers de-duplicate on it */
+  rev: number;
   wearer: WearerId;
   role: Role;
   station?: StationId;
