@@ -1,0 +1,146 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * The gateway's configuration, schema first. Every field has a default (so an empty file is a
+ * valid config) and every object refuses unknown fields: a typo must stop the start, not be
+ * silently ignored. examples/config.yaml documents each field with its default.
+ */
+
+const Strict = { additionalProperties: false } as const;
+
+/** An object whose fields all have defaults, so the object itself defaults to `{}` filled in. */
+function Section<T extends Record<string, TSchema>>(props: T, description: string) {
+  return Type.Object(props, { ...Strict, default: {}, description });
+}
+
+const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'identifier: letters, digits, _ . -' });
+const Point = Type.Tuple([Type.Number(), Type.Number()]);
+
+export const StationSchema = Type.Object(
+  {
+    id: Id,
+    name: Type.String({ minLength: 1, maxLength: 80 }),
+    x: Type.Number({ default: 0, description: 'floor map position, metres' }),
+    y: Type.Number({ default: 0 }),
+    safetyCritical: Type.Boolean({ default: false }),
+  },
+  Strict,
+);
+
+const SerialTransport = Type.Object(
+  {
+    type: Type.Literal('serial'),
+    path: Type.Optional(Type.String({ minLength: 1 })),
+    vendorId: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{4}$' })),
+    productId: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{4}$' })),
+    baudRate: Type.Integer({ minimum: 1200, maximum: 4000000, default: 921600 }),
+  },
+  Strict,
+);
+const BleTransport = Type.Object(
+  {
+    type: Type.Literal('ble'),
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    address: Type.Optional(Type.String({ pattern: '^([0-9a-fA-F]{2}[:-]?){5}[0-9a-fA-F]{2}$' })),
+    service: Type.Optional(Type.String({ minLength: 4 })),
+  },
+  Strict,
+);
+const SimulatedTransport = Type.Object({ type: Type.Literal('simulated') }, Strict);
+
+export const DeviceSchema = Type.Object(
+  {
+    id: Id,
+    kind: Type.Union([Type.Literal('serial-eye-tracker'), Type.Literal('hrs-strap'), Type.Literal('polar-h10')]),
+    transport: Type.Union([SimulatedTransport, SerialTransport, BleTransport]),
+    silenceTimeoutMs: Type.Integer({ minimum: 100, maximum: 600000, default: 2000, description: 'silence after which sensor_lost is reported' }),
+  },
+  Strict,
+);
+
+export const WearerSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z]{2}-[0-9a-f]{4,16}$', description: 'pseudonym such as op-7f3a; never a name' }),
+    role: Type.Union([Type.Literal('operator'), Type.Literal('driver')]),
+    station: Type.Optional(Id),
+    devices: Type.Array(DeviceSchema, { default: [], maxItems: 8 }),
+    vehicleSpeedMps: Type.Number({ minimum: 0, maximum: 20, default: 2.5, description: 'drivers: assumed speed when no vehicle signal is configured' }),
+  },
+  Strict,
+);
+
+export const AoiSchema = Type.Object(
+  {
+    name: Id,
+    role: Type.Union([Type.Literal('operator'), Type.Literal('driver')]),
+    polygon: Type.Array(Point, { minItems: 3, maxItems: 64, description: "vertices in the device's gaze coordinates (deg)" }),
+  },
+  Strict,
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    site: Type.String({ default: 'site-1', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    gateway: Type.String({ default: 'gw-1', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    tickMs: Type.Integer({ minimum: 20, maximum: 1000, default: 50, description: 'pipeline tick; 50 ms = the driver policy rate of 20 Hz' }),
+    dataDir: Type.String({ minLength: 1, default: './data' }),
+    mqtt: Section(
+      {
+        url: Type.Union([Type.String({ pattern: '^(mqtts?|wss?|tcp|ssl)://' }), Type.Null()], { default: null, description: 'null: start the embedded broker' }),
+        embeddedHost: Type.String({ default: '127.0.0.1' }),
+        embeddedPort: Type.Integer({ minimum: 1, maximum: 65535, default: 1883 }),
+        clientId: Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()], { default: null }),
+        username: Type.Union([Type.String(), Type.Null()], { default: null }),
+        password: Type.Union([Type.String(), Type.Null()], { default: null }),
+        attentionPeriodMs: Type.Integer({ minimum: 100, maximum: 60000, default: 1000 }),
+      },
+      'MQTT output toward line systems',
+    ),
+    outbox: Section(
+      {
+        maxEntries: Type.Integer({ minimum: 100, maximum: 10000000, default: 100000 }),
+        maxAgeMs: Type.Integer({ minimum: 60000, default: 7 * 24 * 3600 * 1000 }),
+      },
+      'persisted store-and-forward queue for alerts and decisions',
+    ),
+    dashboard: Section(
+      {
+        enabled: Type.Boolean({ default: true }),
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+        allowRawGaze: Type.Boolean({ default: false }),
+      },
+      'floor dashboard and HTTP API',
+    ),
+    inference: Section(
+      {
+        estimator: Type.Union([Type.Literal('rule-based')], { default: 'rule-based' }),
+        executionProviders: Type.Array(Type.Union([Type.Literal('tensorrt'), Type.Literal('cuda'), Type.Literal('cpu')]), {
+          default: ['tensorrt', 'cuda', 'cpu'],
+          minItems: 1,
+        }),
+      },
+      'attention estimation',
+    ),
+    stations: Type.Array(StationSchema, { default: [] }),
+    wearers: Type.Array(WearerSchema, { default: [] }),
+    aois: Type.Array(AoiSchema, { default: [] }),
+    simulation: Section(
+      {
+        enabled: Type.Boolean({ default: false }),
+        scenario: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null, description: 'scenario file, relative to the config file' }),
+        seed: Type.Integer({ default: 1 }),
+        gazeRateHz: Type.Integer({ minimum: 30, maximum: 2000, default: 120 }),
+      },
+      'simulated fleet: emulated devices driven by scripted scenarios',
+    ),
+    logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug')], { default: 'info' }),
+  },
+  Strict,
+);
+
+export type GatewayConfig = Static<typeof ConfigSchema>;
+export type StationConfig = Static<typeof StationSchema>;
+export type WearerConfig = Static<typeof WearerSchema>;
+export type DeviceConfig = Static<typeof DeviceSchema>;
+export type AoiConfig = Static<typeof AoiSchema>;
