@@ -101,8 +101,8 @@ t.test('overload: pupil up, heart rate up, RMSSD down', async (t) => {
 
 t.test('scenario validation names the bad field; the demo floor validates', async (t) => {
   t.throws(() => parseScenario('wearers: [{wearer: op-7f3a, role: pilot}]'), { code: 'AFG_E_SCENARIO_INVALID', path: '/wearers/0/role' });
-  t.throws(() => parseScenario('wearers: [{wearer: op-7f3a, role: operator, colour: red}]'), { path: '/wearers/0/colour' });
-  t.throws(() => parseScenario('wearers: [{wearer: op-7f3a, role: operator, station: nowhere}]'), { path: '/wearers/0/station' });
+  t.throws(() => parseScenario('wearers: [{wearer: op-7f3a, role: operator, colour: red}]'), { code: 'AFG_E_SCENARIO_INVALID', path: '/wearers/0/colour' });
+  t.throws(() => parseScenario('wearers: [{wearer: op-7f3a, role: operator, station: nowhere}]'), { code: 'AFG_E_SCENARIO_INVALID', path: '/wearers/0/station' });
   const demo = parseScenario(await readFile(new URL('../../examples/scenarios/demo-floor.yaml', import.meta.url), 'utf8'));
   t.equal(demo.wearers.filter((w) => w.role === 'operator').length, 6);
   t.equal(demo.wearers.filter((w) => w.role === 'driver').length, 2);
