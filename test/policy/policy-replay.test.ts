@@ -1,0 +1,31 @@
+import t from 'tap';
+import { readFile } from 'node:fs/promises';
+import { replayDriverPolicy } from '../../gateway/policy/policy-replay.ts';
+
+async function collect(src: string | AsyncIterable<string>): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const line of replayDriverPolicy(src)) out.push(JSON.parse(line));
+  return out;
+}
+
+t.test('replays the example scenarios into level changes', async (t) => {
+  const ex = (f: string) => readFile(new URL(`../../examples/policy/${f}`, import.meta.url), 'utf8');
+  t.same(await collect(await ex('microsleep.ndjson')), [{ t: 3, kind: 'microsleep', level: 2 }, { t: 3.55, kind: 'microsleep', level: 0 }]);
+  t.same(await collect(await ex('sensor-loss.ndjson')), [{ t: 3, kind: 'sensor_lost', level: 1 }, { t: 4.05, kind: 'sensor_lost', level: 0 }]);
+  const long = await collect(await ex('long-distraction.ndjson'));
+  t.same(long.slice(0, 3), [{ t: 4, kind: 'distraction', level: 1 }, { t: 6, kind: 'distraction', level: 2 }, { t: 11, kind: 'vats', level: 1 }]);
+});
+
+t.test('streamed input in odd chunks gives the same lines', async (t) => {
+  const text = await readFile(new URL('../../examples/policy/long-distraction.ndjson', import.meta.url), 'utf8');
+  async function* chunks() {
+    for (let i = 0; i < text.length; i += 37) yield text.slice(i, i + 37);
+  }
+  t.same(await collect(chunks()), await collect(text));
+});
+
+t.test('a malformed line stops with its line number', async (t) => {
+  await t.rejects(collect('{"t":0.05,"valid":true,"eyesOnRoad":true,"eyesClosed":false,"speedMps":1}\nnope\n'), { code: 'AFG_E_INPUT_INVALID', message: /line 2/ });
+  await t.rejects(collect('{"t":0.05,"valid":"yes","eyesOnRoad":true,"eyesClosed":false,"speedMps":1}'), { message: /valid/ });
+  await t.rejects(collect('{"t":0.05,"valid":true,"eyesOnRoad":true,"eyesClosed":false}'), { message: /speedMps/ });
+});
