@@ -1,0 +1,54 @@
+import type { DeviceStatus } from '../core/event-bus.ts';
+import type { SampleBatch, WearerId } from '../core/types.ts';
+
+/** Where a device runtime delivers decoded, clock-synchronised batches (gateway time, ms). */
+export type BatchSink = (wearer: WearerId, b: SampleBatch) => void;
+
+/**
+ * A running device link, whatever its transport. Live devices push batches from their I/O
+ * callbacks; `poll(now)` lets emulated ones produce what is due, and every runtime reports
+ * its health for /health, /metrics and the dashboard.
+ */
+export interface DeviceRuntime {
+  readonly id: string;
+  readonly wearer: WearerId;
+  readonly kind: string;
+  readonly transport: string;
+  start(): Promise<void>;
+  poll(nowMs: number): void;
+  status(nowMs: number): DeviceStatus;
+  stop(): Promise<void>;
+}
+
+/**
+ * Link-health bookkeeping shared by runtimes: achieved rate and validity over the last status
+ * period, last-seen time. Cost: O(1) per batch.
+ */
+export class LinkHealth {
+  private samples = 0;
+  private valid = 0;
+  private since = NaN;
+  private rate = 0;
+  private validity = 0;
+  lastSeen: number | null = null;
+
+  batch(nowMs: number, n: number, valid: number): void {
+    if (Number.isNaN(this.since)) this.since = nowMs;
+    this.samples += n;
+    this.valid += valid;
+    if (n > 0) this.lastSeen = nowMs;
+  }
+
+  /** Rolls the window every second; returns rate (Hz) and validity (0..1) of the last one. */
+  read(nowMs: number): { rateHz: number; validity: number } {
+    if (!Number.isNaN(this.since) && nowMs - this.since >= 1000) {
+      const s = (nowMs - this.since) / 1000;
+      this.rate = this.samples / s;
+      this.validity = this.samples ? this.valid / this.samples : 0;
+      this.samples = 0;
+      this.valid = 0;
+      this.since = nowMs;
+    }
+    return { rateHz: Math.round(this.rate * 10) / 10, validity: Math.round(this.validity * 1000) / 1000 };
+  }
+}

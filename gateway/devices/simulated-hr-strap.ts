@@ -1,0 +1,85 @@
+import { HrsStrapEmulator } from '../../firmware-bridge/emulators/hrs-strap-emulator.ts';
+import { parseHeartRateMeasurement } from '../../firmware-bridge/ble/heart-rate-measurement.ts';
+import type { SignalSimulator } from '../../firmware-bridge/simulator/signal-simulator.ts';
+import type { DeviceStatus } from '../core/event-bus.ts';
+import type { ErrorCounter } from '../core/errors.ts';
+import type { HrBatch, RrBatch } from '../core/types.ts';
+import { LinkHealth, type BatchSink, type DeviceRuntime } from './device-runtime.ts';
+
+/**
+ * An emulated standard Heart Rate Service strap: the simulator's beats become 0x2A37
+ * notification bytes, parsed by the same parser a real strap's notifications go through.
+ * BLE notifications carry no device timestamp: they are stamped on arrival, and RR intervals
+ * are placed backwards from it (the newest ends at the notification).
+ */
+export class SimulatedHrStrap implements DeviceRuntime {
+  readonly id: string;
+  readonly wearer: string;
+  readonly kind = 'hrs-strap';
+  readonly transport = 'simulated';
+  private readonly sim: SignalSimulator;
+  private readonly strap: HrsStrapEmulator;
+  private readonly health = new LinkHealth();
+  private readonly errors: ErrorCounter;
+  private readonly sink: BatchSink;
+  private readonly t0: number;
+  private lastContact = 0;
+
+  constructor(opts: { id: string; wearer: string; sim: SignalSimulator; startMs: number; errors: ErrorCounter; sink: BatchSink }) {
+    this.id = opts.id;
+    this.wearer = opts.wearer;
+    this.sim = opts.sim;
+    this.errors = opts.errors;
+    this.sink = opts.sink;
+    this.t0 = opts.startMs;
+    this.strap = new HrsStrapEmulator({ startMs: 0 });
+  }
+
+  async start(): Promise<void> {}
+
+  poll(nowMs: number): void {
+    const simNow = nowMs - this.t0;
+    const beats = this.sim.heartUntil(simNow);
+    for (const note of this.strap.notifications(beats.rrMs, beats.n, simNow)) {
+      const m = parseHeartRateMeasurement(note.bytes, this.errors);
+      if (!m) continue;
+      const t = note.t + this.t0;
+      this.lastContact = m.contact;
+      const hr: HrBatch = { kind: 'hr', device: this.id, clock: 'gateway', n: 1, t: Float64Array.of(t), bpm: Float32Array.of(m.bpm), contact: Uint8Array.of(m.contact) };
+      this.sink(this.wearer, hr);
+      const n = m.rr1024.length;
+      if (n) {
+        const rr: RrBatch = { kind: 'rr', device: this.id, clock: 'gateway', n, t: new Float64Array(n), rrMs: new Float32Array(n) };
+        let end = t;
+        for (let i = n - 1; i >= 0; i--) {
+          const ms = (m.rr1024[i]! * 1000) / 1024;
+          rr.rrMs[i] = ms;
+          rr.t[i] = end;
+          end -= ms;
+        }
+        this.sink(this.wearer, rr);
+      }
+      this.health.batch(nowMs, 1, m.contact === 1 ? 0 : 1);
+    }
+  }
+
+  status(nowMs: number): DeviceStatus {
+    const { rateHz, validity } = this.health.read(nowMs);
+    const silent = this.health.lastSeen === null || nowMs - this.health.lastSeen > 5000;
+    return {
+      device: this.id,
+      wearer: this.wearer,
+      kind: this.kind,
+      transport: this.transport,
+      state: silent ? 'sensor_lost' : 'connected',
+      lastSeen: this.health.lastSeen,
+      rateHz,
+      validity,
+      battery: 90,
+      errors: this.errors.snapshot() as Record<string, number>,
+      detail: this.lastContact === 1 ? 'no skin contact' : 'skin contact',
+    };
+  }
+
+  async stop(): Promise<void> {}
+}

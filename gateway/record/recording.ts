@@ -1,0 +1,150 @@
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { decodeMulti, encode } from '@msgpack/msgpack';
+import { AfgError } from '../core/errors.ts';
+import type { SampleBatch } from '../core/types.ts';
+import type { FleetConfig } from '../pipeline/fleet-pipeline.ts';
+
+/**
+ * Recording file: what the codecs produced (after clock sync, in gateway time) plus the ticks,
+ * so a replay steps the stages exactly as the live run did. A stream of MessagePack values:
+ * the header first, then records. Typed-array columns are stored as raw little-endian bytes.
+ */
+export interface RecordingHeader {
+  format: 'afg-recording';
+  version: 1;
+  /** epoch ms at gateway time 0, so replayed alerts carry the original wall-clock times */
+  epochAtZeroMs: number;
+  fleet: FleetConfig;
+}
+
+type Columns = Record<string, Uint8Array>;
+type BatchRecord = { k: 'b'; w: string; kind: SampleBatch['kind']; dev: string; n: number; units?: string; c: Columns };
+type TickRecord = { k: 't'; t: number };
+type SpeedRecord = { k: 'v'; w: string; v: number };
+export type RecordingEntry = { kind: 'batch'; wearer: string; batch: SampleBatch } | { kind: 'tick'; t: number } | { kind: 'speed'; wearer: string; speedMps: number };
+
+const COLUMNS: Record<SampleBatch['kind'], readonly string[]> = {
+  gaze: ['t', 'x', 'y', 'pupil', 'openness', 'valid'],
+  hr: ['t', 'bpm', 'contact'],
+  rr: ['t', 'rrMs'],
+  ecg: ['t', 'uV'],
+  acc: ['t', 'x', 'y', 'z'],
+};
+
+type TypedColumn = Float64Array | Float32Array | Uint8Array;
+
+function bytesOf(a: TypedColumn, n: number): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, n * a.BYTES_PER_ELEMENT).slice();
+}
+
+function column(kind: SampleBatch['kind'], name: string, bytes: Uint8Array): TypedColumn {
+  const buf = bytes.slice().buffer;
+  if (name === 't') return new Float64Array(buf);
+  if (name === 'valid' || (kind === 'hr' && name === 'contact')) return new Uint8Array(buf);
+  return new Float32Array(buf);
+}
+
+/**
+ * Appends a recording. Writes are buffered and flushed every `flushEvery` records and on close.
+ *
+ * @example
+ *   const rec = await RecordingWriter.create('run.afgrec', header);
+ *   fleet.onIngest((w, b) => rec.batch(w, b));
+ *   fleet.onTick((t) => rec.tick(t));
+ *   fleet.onVehicleSpeed((w, v) => rec.vehicleSpeed(w, v));
+ */
+export class RecordingWriter {
+  private readonly fh: FileHandle;
+  private pending: Uint8Array[] = [];
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private constructor(fh: FileHandle) {
+    this.fh = fh;
+  }
+
+  static async create(file: string, header: RecordingHeader): Promise<RecordingWriter> {
+    const fh = await open(file, 'w');
+    const w = new RecordingWriter(fh);
+    w.pending.push(encode(header));
+    return w;
+  }
+
+  batch(wearer: string, b: SampleBatch): void {
+    const c: Columns = {};
+    const src = b as unknown as Record<string, TypedColumn>;
+    for (const name of COLUMNS[b.kind]) c[name] = bytesOf(src[name]!, b.n);
+    const rec: BatchRecord = { k: 'b', w: wearer, kind: b.kind, dev: b.device, n: b.n, c };
+    if (b.kind === 'gaze') rec.units = b.units;
+    this.push(encode(rec));
+  }
+
+  tick(t: number): void {
+    this.push(encode({ k: 't', t } satisfies TickRecord));
+  }
+
+  vehicleSpeed(wearer: string, speedMps: number): void {
+    this.push(encode({ k: 'v', w: wearer, v: speedMps } satisfies SpeedRecord));
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+    await this.chain;
+    await this.fh.close();
+  }
+
+  private push(bytes: Uint8Array): void {
+    this.pending.push(bytes);
+    if (this.pending.length >= 256) this.flush();
+  }
+
+  private flush(): void {
+    if (!this.pending.length) return;
+    const data = Buffer.concat(this.pending);
+    this.pending = [];
+    this.chain = this.chain.then(() => this.fh.write(data));
+  }
+}
+
+/** Reads a whole recording: its header and its entries in order. */
+export async function readRecording(file: string): Promise<{ header: RecordingHeader; entries: RecordingEntry[] }> {
+  let data: Buffer;
+  try {
+    data = await readFile(file);
+  } catch (err) {
+    throw new AfgError('AFG_E_RECORDING_INVALID', `cannot read recording ${file}: ${(err as Error).message}`);
+  }
+  const entries: RecordingEntry[] = [];
+  let header: RecordingHeader | null = null;
+  try {
+    for (const v of decodeMulti(data)) {
+      if (header === null) {
+        const h = v as RecordingHeader;
+        if (h?.format !== 'afg-recording' || h.version !== 1) throw new Error('not an afg recording (bad header)');
+        header = h;
+        continue;
+      }
+      const r = v as BatchRecord | TickRecord | SpeedRecord;
+      if (r.k === 't') entries.push({ kind: 'tick', t: r.t });
+      else if (r.k === 'v') entries.push({ kind: 'speed', wearer: r.w, speedMps: r.v });
+      else if (r.k === 'b') entries.push({ kind: 'batch', wearer: r.w, batch: toBatch(r) });
+      else throw new Error('unknown record');
+    }
+  } catch (err) {
+    // a recording cut off by a crash keeps what was complete; anything else is an error
+    if (!(header && err instanceof RangeError)) {
+      throw new AfgError('AFG_E_RECORDING_INVALID', `recording ${file} is invalid: ${(err as Error).message}`);
+    }
+  }
+  if (!header) throw new AfgError('AFG_E_RECORDING_INVALID', `recording ${file} is empty`);
+  return { header, entries };
+}
+
+function toBatch(r: BatchRecord): SampleBatch {
+  const cols: Record<string, TypedColumn> = {};
+  for (const name of COLUMNS[r.kind]) {
+    const bytes = r.c[name];
+    if (!(bytes instanceof Uint8Array)) throw new Error(`batch record lacks column ${name}`);
+    cols[name] = column(r.kind, name, bytes);
+  }
+  return { kind: r.kind, device: r.dev, clock: 'gateway', n: r.n, ...(r.kind === 'gaze' ? { units: r.units ?? 'deg' } : {}), ...cols } as unknown as SampleBatch;
+}
