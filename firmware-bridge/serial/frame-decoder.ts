@@ -99,6 +99,17 @@ export class FrameDecoder {
     return { frames: this.frames, bytes: this.bytes, seqGaps: this.seqGaps };
   }
 
+  /**
+   * Drops a partly received frame (the port went away mid-frame), counting it as truncated, so
+   * its bytes are not glued onto the first frame after a reconnect. Keeps units and stats.
+   */
+  flush(): void {
+    if (this.pendingLength > 0 || this.overflowed) this.errors.count(this.overflowed ? 'AFG_E_FRAME_TOO_LONG' : 'AFG_E_FRAME_TRUNCATED');
+    this.pendingLength = 0;
+    this.overflowed = false;
+    this.lastSeq = -1;
+  }
+
   push(chunk: Uint8Array): void {
     const len = chunk.length;
     this.bytes += len;
