@@ -113,6 +113,10 @@ export class FrameDecoder {
   push(chunk: Uint8Array): void {
     const len = chunk.length;
     this.bytes += len;
+    if (len < 16) {
+      this.pushSmall(chunk, len);
+      return;
+    }
     let pos = 0;
     while (pos < len) {
       const z = chunk.indexOf(0, pos);
@@ -133,6 +137,28 @@ export class FrameDecoder {
         else if (n > 0) this.decodeFrame(this.pending, 0, n);
       }
       pos = z + 1;
+    }
+  }
+
+  /** Tiny chunks (slow links deliver byte by byte): a plain loop beats indexOf + subarray + set. */
+  private pushSmall(chunk: Uint8Array, len: number): void {
+    const pending = this.pending;
+    for (let i = 0; i < len; i++) {
+      const b = chunk[i]!;
+      if (b !== 0) {
+        if (this.overflowed) continue;
+        if (this.pendingLength === pending.length) {
+          this.overflowed = true;
+          this.pendingLength = 0;
+        } else pending[this.pendingLength++] = b;
+        continue;
+      }
+      const n = this.pendingLength;
+      const overflowed = this.overflowed;
+      this.pendingLength = 0;
+      this.overflowed = false;
+      if (overflowed) this.errors.count('AFG_E_FRAME_TOO_LONG');
+      else if (n > 0) this.decodeFrame(pending, 0, n);
     }
   }
 
