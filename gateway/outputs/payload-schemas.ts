@@ -1,0 +1,94 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * JSON Schemas of every MQTT payload, used by the sink's tests and rendered in docs/mqtt.md.
+ * Only derived data leaves the box: states, scores, alerts and decisions — no raw gaze or
+ * biosignals, and wearers appear by pseudonym only.
+ */
+const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
+const Evidence = Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]));
+
+export const StatusPayload = Type.Object(
+  {
+    state: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
+    site: Type.String(),
+    gateway: Type.String(),
+    version: Type.String(),
+    startedAt: Type.Union([Type.Integer(), Type.Null()], { description: 'epoch ms; null in the last will' }),
+    ts: Type.Integer({ description: 'epoch ms when published' }),
+  },
+  { additionalProperties: false, $id: 'afg/status' },
+);
+
+export const AttentionPayload = Type.Object(
+  {
+    wearer: Type.String({ description: 'pseudonym' }),
+    ts: Type.Integer({ description: 'epoch ms of the estimate' }),
+    state: Type.Union(['attentive', 'distracted', 'drowsy', 'overloaded', 'sensor_lost', 'unknown'].map((s) => Type.Literal(s))),
+    score: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
+    probs: Type.Union([
+      Type.Object({ attentive: Type.Number(), distracted: Type.Number(), drowsy: Type.Number(), overloaded: Type.Number() }, { additionalProperties: false }),
+      Type.Null(),
+    ]),
+    quality: Type.Number({ minimum: 0, maximum: 1 }),
+    estimator: Type.String(),
+  },
+  { additionalProperties: false, $id: 'afg/attention' },
+);
+
+export const AlertPayload = Type.Object(
+  {
+    id: Type.String({ description: 'episode id; (id, rev) is unique per message' }),
+    rev: Type.Integer({ minimum: 0 }),
+    wearer: Type.String(),
+    role: Type.Union([Type.Literal('operator'), Type.Literal('driver')]),
+    station: Type.Optional(Type.String()),
+    kind: Type.String(),
+    level: Type.Integer({ minimum: 0, maximum: 3 }),
+    raisedAt: Type.Integer({ description: 'epoch ms of this transition' }),
+    state: Type.Union([Type.Literal('active'), Type.Literal('acked'), Type.Literal('shelved'), Type.Literal('cleared')]),
+    evidence: Evidence,
+    ts: Type.Integer(),
+  },
+  { additionalProperties: false, $id: 'afg/alert' },
+);
+
+export const DecisionPayload = Type.Object(
+  {
+    id: Type.String(),
+    kind: Type.Union([Type.Literal('break'), Type.Literal('reassign'), Type.Literal('line_speed'), Type.Literal('rotate')]),
+    targets: Type.Array(Type.String()),
+    reason: Type.String(),
+    inputs: Evidence,
+    validUntil: Type.Integer(),
+    state: Type.Union([Type.Literal('pending'), Type.Literal('accepted'), Type.Literal('rejected'), Type.Literal('expired')]),
+    ts: Type.Integer(),
+  },
+  { additionalProperties: false, $id: 'afg/decision' },
+);
+
+export const DeviceStatusPayload = Type.Object(
+  {
+    device: Type.String(),
+    wearer: Type.String(),
+    kind: Type.String(),
+    transport: Type.String(),
+    state: Type.Union(['connecting', 'connected', 'sensor_lost', 'disconnected', 'error'].map((s) => Type.Literal(s))),
+    lastSeen: Type.Union([Type.Integer(), Type.Null()], { description: 'epoch ms' }),
+    rateHz: Type.Number(),
+    validity: Type.Number({ minimum: 0, maximum: 1 }),
+    battery: Type.Union([Type.Number(), Type.Null()]),
+    errors: Type.Record(Type.String(), Type.Integer()),
+    detail: Type.Optional(Type.String()),
+    ts: Type.Integer(),
+  },
+  { additionalProperties: false, $id: 'afg/device-status' },
+);
+
+export type StatusPayload = Static<typeof StatusPayload>;
+export type AttentionPayload = Static<typeof AttentionPayload>;
+export type AlertPayload = Static<typeof AlertPayload>;
+export type DecisionPayload = Static<typeof DecisionPayload>;
+export type DeviceStatusPayload = Static<typeof DeviceStatusPayload>;
+
+export const PAYLOAD_SCHEMAS = { StatusPayload, AttentionPayload, AlertPayload, DecisionPayload, DeviceStatusPayload } as const;

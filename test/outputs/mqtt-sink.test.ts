@@ -1,0 +1,122 @@
+import t from 'tap';
+import mqtt from 'mqtt';
+import { Ajv } from 'ajv';
+import { EventBus } from '../../gateway/core/event-bus.ts';
+import { ErrorCounter } from '../../gateway/core/errors.ts';
+import type { Alert } from '../../gateway/core/types.ts';
+import { MqttSink } from '../../gateway/outputs/mqtt-sink.ts';
+import { Outbox } from '../../gateway/outputs/outbox.ts';
+import { AlertPayload, AttentionPayload, StatusPayload } from '../../gateway/outputs/payload-schemas.ts';
+import { startMosquitto } from '../helpers/mosquitto.ts';
+import { requireBinary } from '../helpers/system-binary.ts';
+
+const skip = requireBinary('mosquitto');
+const ajv = new Ajv({ strict: false });
+const validAlert = ajv.compile(AlertPayload);
+const validStatus = ajv.compile(StatusPayload);
+const validAttention = ajv.compile(AttentionPayload);
+
+function alert(wearer: string, i: number): Alert {
+  return { id: `al-${wearer}-${i}`, rev: 0, wearer, role: 'driver', kind: 'distraction', level: 1, raisedAt: 1_700_000_000_000 + i, evidence: { n: i }, state: 'active' };
+}
+
+async function subscriber(url: string, topic: string) {
+  const c = mqtt.connect(url, { clientId: `sub-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 200 });
+  const got: { topic: string; payload: string; retain: boolean }[] = [];
+  c.on('message', (tp, p, pkt) => got.push({ topic: tp, payload: p.toString(), retain: pkt.retain }));
+  await new Promise<void>((r) => c.on('connect', () => c.subscribe(topic, { qos: 1 }, () => r())));
+  return { client: c, got };
+}
+
+async function until(cond: () => boolean, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+t.test('alerts reach a real broker at QoS 1 with ids, status online retained then offline', { skip }, async (t) => {
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const bus = new EventBus();
+  const errors = new ErrorCounter();
+  const outbox = await Outbox.open({ dir: t.testdir(), errors });
+  const sink = new MqttSink({ url: broker.url, site: 'plant-1', gateway: 'gw-a', version: 'test', bus, outbox, errors, toEpochMs: (x) => 1_700_000_000_000 + x });
+  const sub = await subscriber(broker.url, 'afg/v1/plant-1/gw-a/#');
+  t.teardown(() => void sub.client.end(true));
+  await sink.start();
+  t.ok(sink.connected);
+  bus.emit('alert', alert('dr-19c2', 1));
+  bus.emit('estimate', { wearer: 'dr-19c2', t: 10, probs: { attentive: 0.9, distracted: 0.1, drowsy: 0, overloaded: 0 }, score: 0.9, quality: 1, state: 'attentive', estimator: 'rule-based/1' });
+  bus.emit('estimate', { wearer: 'dr-19c2', t: 20, probs: null, score: null, quality: 0, state: 'sensor_lost', estimator: 'rule-based/1' }); // throttled: same second
+  await until(() => sub.got.some((m) => m.topic.endsWith('/alerts')) && sub.got.some((m) => m.topic.endsWith('/attention')));
+  const a = JSON.parse(sub.got.find((m) => m.topic === 'afg/v1/plant-1/gw-a/alerts')!.payload);
+  t.ok(validAlert(a), `alert payload matches its schema ${JSON.stringify(validAlert.errors ?? [])}`);
+  t.equal(a.id, 'al-dr-19c2-1');
+  const st = JSON.parse(sub.got.find((m) => m.topic.endsWith('/status'))!.payload);
+  t.ok(validStatus(st));
+  t.equal(st.state, 'online');
+  const att = sub.got.filter((m) => m.topic === 'afg/v1/plant-1/gw-a/wearers/dr-19c2/attention');
+  t.equal(att.length, 1, 'attention throttled per wearer');
+  t.ok(validAttention(JSON.parse(att[0]!.payload)));
+  await until(() => outbox.depth() === 0);
+  await sink.stop();
+  // a late subscriber sees the retained offline status
+  const late = await subscriber(broker.url, 'afg/v1/plant-1/gw-a/status');
+  t.teardown(() => void late.client.end(true));
+  await until(() => late.got.length > 0);
+  t.equal(JSON.parse(late.got[0]!.payload).state, 'offline');
+  t.ok(late.got[0]!.retain);
+  await outbox.close();
+});
+
+t.test('broker down while alerts are raised: all arrive afterwards, in order per wearer', { skip }, async (t) => {
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const bus = new EventBus();
+  const errors = new ErrorCounter();
+  const outbox = await Outbox.open({ dir: t.testdir(), errors });
+  const sink = new MqttSink({ url: broker.url, site: 's', gateway: 'g', version: 'test', bus, outbox, errors, toEpochMs: (x) => x });
+  await sink.start();
+  const sub = await subscriber(broker.url, 'afg/v1/s/g/alerts');
+  t.teardown(() => void sub.client.end(true));
+  bus.emit('alert', alert('dr-19c2', 0));
+  await until(() => sub.got.length === 1);
+  await broker.kill();
+  await until(() => !sink.connected);
+  for (let i = 1; i <= 30; i++) bus.emit('alert', alert(i % 2 ? 'dr-19c2' : 'op-7f3a', i));
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(outbox.depth(), 30, 'all 30 held in the outbox while the broker is down');
+  await broker.start();
+  await until(() => new Set(sub.got.map((m) => JSON.parse(m.payload).id)).size === 31, 20_000);
+  const ids = sub.got.map((m) => JSON.parse(m.payload) as { id: string; wearer: string; raisedAt: number });
+  for (const w of ['dr-19c2', 'op-7f3a']) {
+    const seq = ids.filter((a) => a.wearer === w).map((a) => a.raisedAt);
+    const dedup = seq.filter((x, i) => seq.indexOf(x) === i);
+    t.same(dedup, [...dedup].sort((x, y) => x - y), `order kept for ${w}`);
+  }
+  await until(() => outbox.depth() === 0);
+  await sink.stop();
+  await outbox.close();
+});
+
+t.test('the last will says offline when the gateway dies without a goodbye', { skip }, async (t) => {
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const bus = new EventBus();
+  const errors = new ErrorCounter();
+  const outbox = await Outbox.open({ dir: t.testdir(), errors });
+  const sink = new MqttSink({ url: broker.url, site: 's', gateway: 'g', version: 'test', bus, outbox, errors, toEpochMs: (x) => x });
+  await sink.start();
+  const sub = await subscriber(broker.url, 'afg/v1/s/g/status');
+  t.teardown(() => void sub.client.end(true));
+  await until(() => sub.got.some((m) => JSON.parse(m.payload).state === 'online'));
+  // destroy the socket under the client: no DISCONNECT packet, so the broker publishes the will
+  ((sink as unknown as { client: { stream: { destroy(): void }; options: { reconnectPeriod: number } } }).client).options.reconnectPeriod = 0;
+  ((sink as unknown as { client: { stream: { destroy(): void } } }).client).stream.destroy();
+  await until(() => sub.got.some((m) => JSON.parse(m.payload).state === 'offline'));
+  t.pass('will delivered');
+  await sink.stop(200);
+  await outbox.close();
+});

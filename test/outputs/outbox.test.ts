@@ -1,0 +1,107 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { readFile, writeFile, appendFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { ErrorCounter } from '../../gateway/core/errors.ts';
+import { Outbox, type OutboxEntryInput } from '../../gateway/outputs/outbox.ts';
+
+const entry = (id: string, cls: OutboxEntryInput['cls'] = 'alert', key = 'dr-19c2'): OutboxEntryInput => ({ id, topic: 'afg/v1/s/g/alerts', payload: `{"id":"${id}"}`, qos: 1, key, cls });
+
+t.test('appended entries survive a reopen until acknowledged, in order', async (t) => {
+  const dir = t.testdir();
+  const errors = new ErrorCounter();
+  const a = await Outbox.open({ dir, errors });
+  await a.append(entry('e1'));
+  await a.append(entry('e2', 'decision'));
+  await a.append(entry('e3'));
+  await a.ack('e2');
+  await a.append(entry('e1')); // a re-raise of the same message is not duplicated
+  await a.close();
+  const b = await Outbox.open({ dir, errors });
+  t.same(b.pending().map((e) => e.id), ['e1', 'e3']);
+  t.ok(b.pending().every((e) => e.persisted));
+  await b.close();
+  t.equal(errors.total(), 0);
+});
+
+t.test('a torn last line (crash mid-write) is skipped and counted', async (t) => {
+  const dir = t.testdir();
+  const errors = new ErrorCounter();
+  const a = await Outbox.open({ dir, errors });
+  await a.append(entry('e1'));
+  await a.close();
+  await appendFile(`${dir}/outbox.log`, '{"op":"add","e":{"id":"e2","top');
+  const b = await Outbox.open({ dir, errors });
+  t.same(b.pending().map((e) => e.id), ['e1']);
+  t.equal(errors.get('AFG_E_OUTBOX_IO'), 1);
+  await b.close();
+});
+
+t.test('when full: telemetry goes first, then decisions, then alerts; every drop counted', async (t) => {
+  const errors = new ErrorCounter();
+  const box = await Outbox.open({ dir: t.testdir(), errors, maxEntries: 3 });
+  await box.append(entry('a1'));
+  await box.append(entry('t1', 'telemetry'));
+  await box.append(entry('d1', 'decision'));
+  await box.append(entry('a2')); // drops t1
+  t.same(box.pending().map((e) => e.id), ['a1', 'd1', 'a2']);
+  await box.append(entry('a3')); // drops d1
+  t.same(box.pending().map((e) => e.id), ['a1', 'a2', 'a3']);
+  await box.append(entry('a4')); // only alerts left: the oldest goes, counted
+  t.same(box.pending().map((e) => e.id), ['a2', 'a3', 'a4']);
+  t.equal(errors.get('AFG_E_OUTBOX_FULL'), 3);
+  t.equal(box.dropped, 3);
+  await box.close();
+});
+
+t.test('entries older than maxAge are dropped and counted', async (t) => {
+  let now = 1000;
+  const errors = new ErrorCounter();
+  const box = await Outbox.open({ dir: t.testdir(), errors, maxAgeMs: 60_000, now: () => now });
+  await box.append(entry('old'));
+  now += 61_000;
+  await box.append(entry('new'));
+  t.same(box.pending().map((e) => e.id), ['new']);
+  t.equal(errors.get('AFG_E_OUTBOX_FULL'), 1);
+  await box.close();
+});
+
+t.test('the log is compacted when mostly acknowledged', async (t) => {
+  const dir = t.testdir();
+  const box = await Outbox.open({ dir, errors: new ErrorCounter() });
+  for (let i = 0; i < 1200; i++) {
+    await box.append(entry(`e${i}`));
+    await box.ack(`e${i}`);
+  }
+  await box.append(entry('keep'));
+  await new Promise((r) => setTimeout(r, 50));
+  await box.close();
+  const lines = (await readFile(`${dir}/outbox.log`, 'utf8')).trim().split('\n');
+  t.ok(lines.length < 1000, `log has ${lines.length} lines after compaction`);
+  const again = await Outbox.open({ dir, errors: new ErrorCounter() });
+  t.same(again.pending().map((e) => e.id), ['keep']);
+  await again.close();
+});
+
+t.test('entries whose append resolved survive SIGKILL of the process', async (t) => {
+  const dir = t.testdir();
+  const child = fileURLToPath(new URL('./outbox-writer.fixture.ts', import.meta.url));
+  await writeFile(`${dir}/.keep`, '');
+  const p = spawn(process.execPath, ['--import', 'tsx', child, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let confirmed = 0;
+  await new Promise<void>((resolve) => {
+    p.stdout!.on('data', (d: Buffer) => {
+      confirmed = Math.max(confirmed, ...d.toString().trim().split('\n').map(Number));
+      if (confirmed >= 50) {
+        p.kill('SIGKILL');
+        resolve();
+      }
+    });
+  });
+  await new Promise((r) => p.once('exit', r));
+  const box = await Outbox.open({ dir, errors: new ErrorCounter() });
+  const ids = new Set(box.pending().map((e) => e.id));
+  for (let i = 1; i <= confirmed; i++) if (!ids.has(`e${i}`)) t.fail(`confirmed entry e${i} lost`);
+  t.ok(ids.size >= confirmed, `${confirmed} confirmed, ${ids.size} recovered`);
+  await box.close();
+});
