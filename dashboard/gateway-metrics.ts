@@ -1,0 +1,35 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EventBus } from '../gateway/core/event-bus.ts';
+
+/**
+ * The gateway's Prometheus metrics (prom-client), on their own registry so tests and several
+ * gateways in one process do not collide.
+ *
+ * @example
+ *   const m = createGatewayMetrics();
+ *   m.attach(bus);
+ *   m.tickSeconds.observe(0.002);
+ */
+export function createGatewayMetrics(registry = new Registry()) {
+  collectDefaultMetrics({ register: registry, prefix: 'afg_process_' });
+  const m = {
+    registry,
+    samplesIn: new Counter({ name: 'afg_samples_in_total', help: 'Samples decoded per device', labelNames: ['device', 'kind'], registers: [registry] }),
+    errors: new Counter({ name: 'afg_errors_total', help: 'Rejected input and failures by stable error code', labelNames: ['code'], registers: [registry] }),
+    tickSeconds: new Histogram({ name: 'afg_tick_duration_seconds', help: 'Time to step all wearers once', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1], registers: [registry] }),
+    inferenceSeconds: new Histogram({ name: 'afg_inference_duration_seconds', help: 'Attention estimation time per tick', buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05], registers: [registry] }),
+    outboxDepth: new Gauge({ name: 'afg_outbox_depth', help: 'Alerts and decisions waiting for the broker', registers: [registry] }),
+    alerts: new Counter({ name: 'afg_alerts_total', help: 'Alert transitions by kind and level', labelNames: ['kind', 'level'], registers: [registry] }),
+    decisions: new Counter({ name: 'afg_decisions_total', help: 'Decisions by kind', labelNames: ['kind'], registers: [registry] }),
+    mqttConnected: new Gauge({ name: 'afg_mqtt_connected', help: '1 while connected to the broker', registers: [registry] }),
+    executionProvider: new Gauge({ name: 'afg_execution_provider_info', help: 'Execution provider in use (value 1)', labelNames: ['provider', 'estimator'], registers: [registry] }),
+    wearers: new Gauge({ name: 'afg_wearers', help: 'Wearers by current state', labelNames: ['state'], registers: [registry] }),
+    attach(bus: EventBus): void {
+      bus.on('alert', (a) => m.alerts.inc({ kind: a.kind, level: String(a.level) }));
+      bus.on('decision', (d) => m.decisions.inc({ kind: d.kind }));
+    },
+  };
+  return m;
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
