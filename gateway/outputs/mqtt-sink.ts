@@ -174,7 +174,7 @@ export class MqttSink {
     const last = this.lastAttention.get(e.wearer);
     if (last !== undefined && e.t - last < period) return;
     this.lastAttention.set(e.wearer, e.t);
-    const payload: AttentionPayload = { wearer: e.wearer, ts: Math.round(this.o.toEpochMs(e.t)), state: e.state, score: e.score === null ? null : round3(e.score), probs: e.probs && { attentive: round3(e.probs.attentive), distracted: round3(e.probs.distracted), drowsy: round3(e.probs.drowsy), overloaded: round3(e.probs.overloaded) }, quality: round3(e.quality), estimator: e.estimator };
+    const payload: AttentionPayload = { wearer: e.wearer, t: e.t, ts: Math.round(this.o.toEpochMs(e.t)), state: e.state, score: e.score === null ? null : round3(e.score), probs: e.probs && { attentive: round3(e.probs.attentive), distracted: round3(e.probs.distracted), drowsy: round3(e.probs.drowsy), overloaded: round3(e.probs.overloaded) }, quality: round3(e.quality), estimator: e.estimator };
     client.publish(this.topics.attention(e.wearer), JSON.stringify(payload), { qos: 0 });
   }
 

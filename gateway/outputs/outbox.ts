@@ -24,6 +24,9 @@ export interface OutboxEntry extends OutboxEntryInput {
   persisted: boolean;
 }
 
+/** why an entry left without an ack: the count/byte bound, or older than maxAgeMs */
+export type OutboxDropReason = 'full' | 'age';
+
 type LogLine = { op: 'add'; e: OutboxEntry } | { op: 'ack'; id: string };
 
 /**
@@ -31,7 +34,7 @@ type LogLine = { op: 'add'; e: OutboxEntry } | { op: 'ack'; id: string };
  * An entry counts as raised only once its line is on disk and fsync'ed: appends in the same
  * event-loop turn share one write and one fsync (group commit). Entries leave only on ack
  * (after the broker's PUBACK); the ack is logged too. The log is compacted when most of it is
- * acknowledged. Bounded by count and age: when full, telemetry goes first, then decisions,
+ * acknowledged. Bounded by count, bytes and age: when full, telemetry goes first, then decisions,
  * then alerts, oldest first, each drop counted (AFG_E_OUTBOX_FULL) — never silent. A write
  * that fails (full disk) is counted (AFG_E_OUTBOX_IO) and the entry stays in memory.
  *
@@ -48,6 +51,10 @@ export class Outbox {
   private readonly errors: ErrorCounter;
   private readonly maxEntries: number;
   private readonly maxAgeMs: number;
+  private readonly maxBytes: number;
+  /** bytes of each pending entry's log line, for the byte bound */
+  private readonly sizes = new Map<string, number>();
+  private bytes = 0;
   private readonly now: () => number;
   private fh: FileHandle;
   private lines: string[] = [];
@@ -57,21 +64,34 @@ export class Outbox {
   private flushScheduled = false;
   private compactScheduled = false;
   private logLines = 0;
+  /** entries dropped by the bounds since open, in total and by class (also counted as AFG_E_OUTBOX_FULL) */
   dropped = 0;
+  readonly droppedByClass: Record<OutboxClass, number> = { telemetry: 0, decision: 0, alert: 0 };
+  private readonly onDrop: ((e: OutboxEntry, reason: OutboxDropReason) => void) | undefined;
 
-  private constructor(file: string, fh: FileHandle, opts: { errors: ErrorCounter; maxEntries: number; maxAgeMs: number; now: () => number }) {
+  private constructor(file: string, fh: FileHandle, opts: { errors: ErrorCounter; maxEntries: number; maxBytes: number; maxAgeMs: number; now: () => number; onDrop?: (e: OutboxEntry, reason: OutboxDropReason) => void }) {
     this.file = file;
     this.fh = fh;
     this.errors = opts.errors;
     this.maxEntries = opts.maxEntries;
     this.maxAgeMs = opts.maxAgeMs;
+    this.maxBytes = opts.maxBytes;
+    this.onDrop = opts.onDrop;
     this.now = opts.now;
   }
 
-  static async open(opts: { dir: string; errors: ErrorCounter; maxEntries?: number; maxAgeMs?: number; now?: () => number }): Promise<Outbox> {
+  /**
+   * Opens (or creates) the outbox in `dir` and recovers what was not acknowledged.
+   * Defaults: 100 000 entries, 64 MiB of log lines, 7 days.
+   */
+  static async open(opts: { dir: string; errors: ErrorCounter; maxEntries?: number; maxBytes?: number; maxAgeMs?: number; now?: () => number; onDrop?: (e: OutboxEntry, reason: OutboxDropReason) => void }): Promise<Outbox> {
     const maxEntries = opts.maxEntries ?? 100_000;
+    const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
     const maxAgeMs = opts.maxAgeMs ?? 7 * 24 * 3600_000;
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
+    if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new RangeError('maxBytes must be a positive integer');
+    if (!(maxAgeMs > 0)) throw new RangeError('maxAgeMs must be positive');
+    if (!opts.dir) throw new RangeError('dir is required');
     await mkdir(opts.dir, { recursive: true });
     const file = path.join(opts.dir, 'outbox.log');
     let text = '';
@@ -81,8 +101,9 @@ export class Outbox {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const fh = await open(file, 'a');
-    const box = new Outbox(file, fh, { errors: opts.errors, maxEntries, maxAgeMs, now: opts.now ?? Date.now });
+    const box = new Outbox(file, fh, { errors: opts.errors, maxEntries, maxBytes, maxAgeMs, now: opts.now ?? Date.now, onDrop: opts.onDrop });
     box.recover(text);
+    box.enforceBounds(); // the bounds may have shrunk in config since the last run
     await box.enqueue(() => box.compactNow());
     return box;
   }
@@ -100,8 +121,10 @@ export class Outbox {
         this.errors.count('AFG_E_OUTBOX_IO');
         continue;
       }
-      if (l.op === 'add') this.entries.set(l.e.id, { ...l.e, persisted: true });
-      else if (l.op === 'ack') this.entries.delete(l.id);
+      if (l.op === 'add' && l.e && typeof l.e.id === 'string') {
+        this.entries.set(l.e.id, { ...l.e, persisted: true });
+        this.setSize(l.e.id, Buffer.byteLength(s) + 1);
+      } else if (l.op === 'ack') this.forget(l.id);
     }
   }
 
@@ -109,17 +132,21 @@ export class Outbox {
   append(input: OutboxEntryInput): Promise<void> {
     if (this.entries.has(input.id)) return Promise.resolve(); // a re-raise of the same message
     const e: OutboxEntry = { ...input, at: this.now(), persisted: true };
+    const line = JSON.stringify({ op: 'add', e } satisfies LogLine);
     this.entries.set(e.id, e);
+    this.setSize(e.id, Buffer.byteLength(line) + 1);
     this.enforceBounds();
-    if (!this.entries.has(e.id)) return Promise.resolve();
-    return this.write(JSON.stringify({ op: 'add', e } satisfies LogLine));
+    if (!this.entries.has(e.id)) return Promise.resolve(); // it was the lowest-priority entry itself: counted as a drop
+    return this.write(line);
   }
 
   /** Removes an entry after the broker acknowledged it. */
   ack(id: string): Promise<void> {
-    if (!this.entries.delete(id)) return Promise.resolve();
+    if (!this.forget(id)) return Promise.resolve();
     const p = this.write(JSON.stringify({ op: 'ack', id } satisfies LogLine));
-    if (this.logLines > 1000 && this.logLines > 4 * this.entries.size && !this.compactScheduled) {
+    // compact when everything is acknowledged, or when acknowledged lines dominate the log
+    const due = this.entries.size === 0 ? this.logLines >= 256 : this.logLines > 1000 && this.logLines > 4 * this.entries.size;
+    if (due && !this.compactScheduled) {
       this.compactScheduled = true;
       void this.enqueue(() => this.compactNow());
     }
@@ -127,13 +154,30 @@ export class Outbox {
   }
 
   /** Unacknowledged entries in the order they were raised (so per key too). */
-  pending(): OutboxEntry[] {
+  pending(): readonly OutboxEntry[] {
     this.enforceBounds();
     return [...this.entries.values()];
   }
 
   depth(): number {
     return this.entries.size;
+  }
+
+  /** Bytes of log lines held by pending entries (what the byte bound counts). */
+  pendingBytes(): number {
+    return this.bytes;
+  }
+
+  private setSize(id: string, n: number): void {
+    this.bytes += n - (this.sizes.get(id) ?? 0);
+    this.sizes.set(id, n);
+  }
+
+  private forget(id: string): boolean {
+    if (!this.entries.delete(id)) return false;
+    this.bytes -= this.sizes.get(id) ?? 0;
+    this.sizes.delete(id);
+    return true;
   }
 
   async close(): Promise<void> {
@@ -213,21 +257,23 @@ export class Outbox {
     const now = this.now();
     for (const e of this.entries.values()) {
       if (now - e.at <= this.maxAgeMs) break; // insertion order is age order
-      this.drop(e);
+      this.drop(e, 'age');
     }
-    while (this.entries.size > this.maxEntries) {
+    while (this.entries.size > this.maxEntries || (this.bytes > this.maxBytes && this.entries.size > 0)) {
       let victim: OutboxEntry | null = null;
       for (const e of this.entries.values()) {
         if (!victim || OUTBOX_CLASS_RANK[e.cls] < OUTBOX_CLASS_RANK[victim.cls]) victim = e;
         if (OUTBOX_CLASS_RANK[victim.cls] === 0) break;
       }
-      this.drop(victim!);
+      this.drop(victim!, 'full');
     }
   }
 
-  private drop(e: OutboxEntry): void {
-    this.entries.delete(e.id);
+  private drop(e: OutboxEntry, reason: OutboxDropReason): void {
+    this.forget(e.id);
     this.dropped++;
+    this.droppedByClass[e.cls]++;
+    this.onDrop?.(e, reason);
     this.errors.count('AFG_E_OUTBOX_FULL');
     void this.write(JSON.stringify({ op: 'ack', id: e.id } satisfies LogLine));
   }

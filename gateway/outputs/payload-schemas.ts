@@ -23,6 +23,7 @@ export const StatusPayload = Type.Object(
 export const AttentionPayload = Type.Object(
   {
     wearer: Type.String({ description: 'pseudonym' }),
+    t: Type.Number({ description: 'gateway monotonic time of the estimate, ms (for ordering; not a wall clock)' }),
     ts: Type.Integer({ description: 'epoch ms of the estimate' }),
     state: Type.Union(['attentive', 'distracted', 'drowsy', 'overloaded', 'sensor_lost', 'unknown'].map((s) => Type.Literal(s))),
     score: Nullable(Type.Number({ minimum: 0, maximum: 1 })),

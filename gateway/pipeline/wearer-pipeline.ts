@@ -117,6 +117,13 @@ export class WearerPipeline {
   }
 }
 
+/** What the alert carries as evidence: derived values only, rounded for the wire. */
 function evidenceOf(e: AttentionEstimate, obs: Record<string, number | boolean | null>): Alert['evidence'] {
-  return { state: e.state, score: e.score, quality: Math.round(e.quality * 100) / 100, ...obs };
+  const out: Alert['evidence'] = { state: e.state, score: e.score === null ? null : round3(e.score), quality: round3(e.quality) };
+  for (const [k, v] of Object.entries(obs)) out[k] = typeof v === 'number' ? round3(v) : v;
+  return out;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }

@@ -1,0 +1,246 @@
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { loadScenario } from '../../firmware-bridge/simulator/scenario.ts';
+import { dashboardPlugin, type HealthReport } from '../../dashboard/plugin.ts';
+import { FloorState } from '../../dashboard/floor-state.ts';
+import { createGatewayMetrics } from '../../dashboard/gateway-metrics.ts';
+import type { GatewayConfig } from '../config/schema.ts';
+import { EventBus } from '../core/event-bus.ts';
+import { AfgError, ErrorCounter } from '../core/errors.ts';
+import type { SampleBatch } from '../core/types.ts';
+import type { DeviceRuntime } from '../devices/device-runtime.ts';
+import { applyScenarioFloor } from '../devices/scenario-fleet-config.ts';
+import { SerialEyeTrackerDevice } from '../devices/serial-eye-tracker-device.ts';
+import { buildSimulatedFleet, type SimulatedWearer } from '../devices/simulated-fleet.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../outputs/embedded-broker.ts';
+import { MqttSink } from '../outputs/mqtt-sink.ts';
+import { Outbox } from '../outputs/outbox.ts';
+import { FleetPipeline } from '../pipeline/fleet-pipeline.ts';
+import { RecordingWriter } from '../record/recording.ts';
+import { GatewayStore } from '../store/gateway-store.ts';
+
+export interface GatewayStartOptions {
+  config: GatewayConfig;
+  /** folder of the config file: relative paths in it resolve from here */
+  baseDir: string;
+  version: string;
+  /** record what the codecs produce to this file */
+  record?: string;
+  logger?: Logger;
+}
+
+export interface RunningGateway {
+  config: GatewayConfig;
+  brokerUrl: string;
+  dashboardUrl: string | null;
+  dataDir: string;
+  executionProvider: string;
+  devices: DeviceRuntime[];
+  bus: EventBus;
+  errors: ErrorCounter;
+  health(): HealthReport;
+  stop(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * Starts every part of the gateway in dependency order and returns a handle to stop it in the
+ * reverse order. The orchestrator owns time: a monotonic clock read once per loop turn, passed
+ * into the devices' poll and the fleet's tick; the stages never read a clock themselves.
+ */
+export async function startGateway(o: GatewayStartOptions): Promise<RunningGateway> {
+  const log = o.logger ?? pino({ level: o.config.logLevel });
+  let config = o.config;
+  if (config.dashboard.enabled && !LOOPBACK.has(config.dashboard.host)) {
+    // supervisor login arrives with the dashboard's write actions; until then, loopback only
+    throw new AfgError('AFG_E_DASHBOARD_INSECURE_BIND', `dashboard.host ${config.dashboard.host} is not a loopback address and no authentication is configured; bind 127.0.0.1 and put an authenticating reverse proxy in front`, { path: '/dashboard/host' });
+  }
+  const dataDir = path.resolve(o.baseDir, config.dataDir);
+  const cleanup: (() => Promise<void>)[] = [];
+  const undo = async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const store = await GatewayStore.open({ dir: dataDir });
+    cleanup.push(() => store.close());
+
+    const scenario = config.simulation.enabled && config.simulation.scenario ? await loadScenario(path.resolve(o.baseDir, config.simulation.scenario)) : null;
+    if (scenario) config = applyScenarioFloor(config, scenario);
+
+    const errors = new ErrorCounter();
+    const metrics = createGatewayMetrics();
+    errors.onCount((code) => metrics.errors.inc({ code }));
+    const bus = new EventBus();
+    metrics.attach(bus);
+    const t0 = performance.now();
+    const epochAtZero = Date.now();
+    const now = () => performance.now() - t0;
+    const toEpochMs = (t: number) => epochAtZero + t;
+    const fleet = new FleetPipeline({ config, bus, toEpochMs });
+    bus.on('alert', (a) => store.recordAlert(a));
+    bus.on('decision', (d) => store.recordDecision(d));
+
+    let broker: EmbeddedBroker | null = null;
+    let brokerUrl = config.mqtt.url;
+    if (brokerUrl === null) {
+      broker = await startEmbeddedBroker({ host: config.mqtt.embeddedHost, port: config.mqtt.embeddedPort });
+      cleanup.push(() => broker!.close());
+      brokerUrl = broker.url;
+    }
+    const outbox = await Outbox.open({ dir: path.join(dataDir, 'outbox'), errors, maxEntries: config.outbox.maxEntries, maxAgeMs: config.outbox.maxAgeMs });
+    cleanup.push(() => outbox.close());
+    const sink = new MqttSink({
+      url: brokerUrl,
+      site: config.site,
+      gateway: config.gateway,
+      version: o.version,
+      bus,
+      outbox,
+      errors,
+      clientId: config.mqtt.clientId,
+      username: config.mqtt.username,
+      password: config.mqtt.password,
+      attentionPeriodMs: config.mqtt.attentionPeriodMs,
+      toEpochMs,
+      log: (level, msg) => log[level](msg),
+    });
+    await sink.start(3000);
+    cleanup.push(() => sink.stop());
+    if (!sink.connected) log.warn(`AFG_E_MQTT_CONNECT: broker ${brokerUrl} not reachable yet; alerts wait in the outbox`);
+
+    let recorder: RecordingWriter | null = null;
+    if (o.record) {
+      recorder = await RecordingWriter.create(path.resolve(o.record), {
+        format: 'afg-recording',
+        version: 1,
+        epochAtZeroMs: epochAtZero,
+        fleet: { site: config.site, gateway: config.gateway, tickMs: config.tickMs, stations: config.stations, wearers: config.wearers, aois: config.aois },
+      });
+      const rec = recorder;
+      fleet.onIngest((w, b) => rec.batch(w, b));
+      fleet.onTick((t) => rec.tick(t));
+      fleet.onVehicleSpeed((w, v) => rec.vehicleSpeed(w, v));
+      cleanup.push(() => rec.close());
+    }
+
+    const sinkBatch = (wearer: string, b: SampleBatch) => {
+      metrics.samplesIn.inc({ device: b.device, kind: b.kind }, b.n);
+      fleet.ingest(wearer, b);
+    };
+    const devices: DeviceRuntime[] = [];
+    let simulated = new Map<string, SimulatedWearer>();
+    if (scenario) {
+      simulated = buildSimulatedFleet({ scenario, seed: config.simulation.seed, gazeRateHz: config.simulation.gazeRateHz, startMs: now(), errors, sink: sinkBatch });
+      for (const s of simulated.values()) devices.push(...s.devices);
+    }
+    for (const w of config.wearers) {
+      for (const d of w.devices) {
+        if (d.transport.type === 'simulated') continue; // covered by the scenario
+        if (d.transport.type === 'serial' && d.kind === 'serial-eye-tracker') {
+          devices.push(new SerialEyeTrackerDevice({ device: d, wearer: w.id, errors, sink: sinkBatch, now }));
+        } else {
+          errors.count('AFG_E_BLE_UNAVAILABLE');
+          log.error(`AFG_E_BLE_UNAVAILABLE: device ${d.id} (${d.kind} over ${d.transport.type}) is not supported by this build yet; the gateway runs on without it`);
+        }
+      }
+    }
+    for (const d of devices) await d.start();
+    cleanup.push(async () => {
+      for (const d of devices) await d.stop();
+    });
+
+    const executionProvider = 'cpu';
+    metrics.executionProvider.set({ provider: executionProvider, estimator: 'rule-based/1' }, 1);
+    let lastTick = 0;
+    let ticks = 0;
+    const health = (): HealthReport => {
+      const reasons: string[] = [];
+      if (!sink.connected) reasons.push(`MQTT broker ${brokerUrl} not connected`);
+      const nowMs = now();
+      if (nowMs - lastTick > 5 * config.tickMs + 1000) reasons.push('pipeline is not ticking');
+      const lost = devices.filter((d) => d.status(nowMs).state !== 'connected').map((d) => d.id);
+      if (lost.length) reasons.push(`devices not connected: ${lost.join(', ')}`);
+      if (outbox.depth() > 1000) reasons.push(`outbox holds ${outbox.depth()} entries`);
+      return {
+        status: ticks === 0 ? 'starting' : reasons.length ? 'degraded' : 'ready',
+        reasons,
+        executionProvider,
+        estimator: 'rule-based/1',
+        mqtt: { url: brokerUrl, connected: sink.connected, lastError: sink.lastError },
+        outboxDepth: outbox.depth(),
+        outboxDropped: outbox.dropped,
+        wearers: config.wearers.length,
+        devices: devices.length,
+        errors: errors.snapshot(),
+        uptimeS: Math.round(nowMs / 1000),
+      };
+    };
+
+    let app: FastifyInstance | null = null;
+    let dashboardUrl: string | null = null;
+    if (config.dashboard.enabled) {
+      const floor = new FloorState({
+        layout: {
+          site: config.site,
+          gateway: config.gateway,
+          stations: config.stations,
+          wearers: config.wearers.map((w) => ({ id: w.id, role: w.role, ...(w.station !== undefined ? { station: w.station } : {}) })),
+        },
+        bus,
+        toEpochMs,
+      });
+      app = Fastify({ logger: false });
+      await app.register(dashboardPlugin, { floor, health, metrics: metrics.registry });
+      await app.listen({ host: config.dashboard.host, port: config.dashboard.port });
+      const addr = app.server.address() as { port: number };
+      dashboardUrl = `http://${config.dashboard.host}:${addr.port}`;
+      const a = app;
+      cleanup.push(() => a.close());
+    }
+
+    // the loop: read the monotonic clock once, let devices deliver, step every due tick
+    let nextTick = config.tickMs;
+    let lastStatus = 0;
+    const loop = setInterval(() => {
+      const nowMs = now();
+      for (const [w, s] of simulated) {
+        for (const d of s.devices) d.poll(nowMs);
+        if (s.sim.speedAt(nowMs) !== undefined && config.wearers.find((x) => x.id === w)?.role === 'driver') fleet.setVehicleSpeed(w, s.sim.speedAt(nowMs));
+      }
+      for (const d of devices) if (d.transport !== 'simulated') d.poll(nowMs);
+      while (nextTick <= nowMs) {
+        const started = performance.now();
+        fleet.tick(nextTick);
+        metrics.tickSeconds.observe((performance.now() - started) / 1000);
+        lastTick = nextTick;
+        ticks++;
+        nextTick += config.tickMs;
+      }
+      if (nowMs - lastStatus >= 1000) {
+        lastStatus = nowMs;
+        for (const d of devices) bus.emit('device', d.status(nowMs));
+        metrics.outboxDepth.set(outbox.depth());
+        metrics.mqttConnected.set(sink.connected ? 1 : 0);
+      }
+    }, Math.max(10, Math.floor(config.tickMs / 2)));
+    cleanup.push(async () => clearInterval(loop));
+
+    return {
+      config,
+      brokerUrl,
+      dashboardUrl,
+      dataDir,
+      executionProvider,
+      devices,
+      bus,
+      errors,
+      health,
+      stop: undo,
+    };
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}
