@@ -11,8 +11,13 @@
  *   const dev = new SerialEyeTrackerEmulator({ deviceId: 'et-7', driftPpm: 100 });
  *   decoder.push(dev.hello());
  *   decoder.push(dev.gaze({ n, t: simUs, x, y, pupil, openness, valid }));
+ *   // or as a live device on a serial port / PTY (HELLO at once, TIME_SYNC answered as requests come):
+ *   const port = await openEmulatorPort('/tmp/afg-pty/dev');
+ *   const att = dev.attach(port, () => (performance.now() - t0) * 1000);
+ *   await att.write(dev.gaze(cols));
  */
-import type { Writable } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
+import { SerialPort } from 'serialport';
 import type { GazeUnits } from '../../gateway/core/types.ts';
 import {
   encodeDeviceEvent,
@@ -132,6 +137,40 @@ export class SerialEyeTrackerEmulator {
     return encodeTimeSyncResponse({ t1Us: req.t1Us, t2Us, t3Us: t2Us + this.turnaroundUs }, req.seq, this.encodeOpts);
   }
 
+  /**
+   * Plays the device on a duplex stream (a SerialPort opened on a path, a PTY): writes HELLO now,
+   * and answers every TIME_SYNC_REQUEST that arrives, stamping t2 with nowSimUs() at arrival.
+   * Bytes from the gateway that are not requests (e.g. ERROR) go to onGatewayMessage.
+   * detach() stops listening; it does not close the stream.
+   */
+  attach(stream: Duplex, nowSimUs: () => number, onGatewayMessage?: (m: DecodedMessage) => void): EmulatorAttachment {
+    const decoder = new FrameDecoder({
+      device: this.hello_.deviceId,
+      errors: this.requestErrors,
+      onMessage: (m) => {
+        if (m.type === 'time_sync_request') {
+          const answer = this.answerTimeSync(m, nowSimUs());
+          stream.write(Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength));
+        } else onGatewayMessage?.(m);
+      },
+    });
+    const onData = (chunk: Buffer) => decoder.push(chunk);
+    stream.on('data', onData);
+    const hello = this.hello();
+    stream.write(Buffer.from(hello.buffer, hello.byteOffset, hello.byteLength));
+    return {
+      write: (bytes, opts) => pipeTo(stream, bytes, opts),
+      detach: () => {
+        stream.off('data', onData);
+      },
+    };
+  }
+
+  /** Bad frames the emulator received from the gateway (it never throws on them either). */
+  receiveErrors(): ErrorCounter {
+    return this.requestErrors;
+  }
+
   private nextSeq(): number {
     const s = this.seq;
     this.seq = (this.seq + 1) & 0xffff;
@@ -142,6 +181,26 @@ export class SerialEyeTrackerEmulator {
     if (this.scratchT.length < n) this.scratchT = new Float64Array(n);
     return this.scratchT;
   }
+}
+
+export interface EmulatorAttachment {
+  /** writes emulator bytes to the attached stream (see pipeTo) */
+  write(bytes: Uint8Array, opts?: { chunkSize?: number; pauseMs?: number }): Promise<void>;
+  detach(): void;
+}
+
+/**
+ * Opens the device end of a serial link by path (a PTY from socat, a USB-serial adapter looped
+ * to the gateway), for attach(). Rejects when the path cannot be opened.
+ *
+ * @example
+ *   const port = await openEmulatorPort('/tmp/afg-pty/dev');
+ */
+export async function openEmulatorPort(path: string, baudRate = 115200): Promise<SerialPort> {
+  if (typeof path !== 'string' || path === '') throw new TypeError('openEmulatorPort: path is required');
+  const port = new SerialPort({ path, baudRate, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+  return port;
 }
 
 /**

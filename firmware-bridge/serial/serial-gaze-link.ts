@@ -64,6 +64,8 @@ export interface SerialGazeLinkStatus {
   reconnects: number;
   /** failed open attempts in a row */
   attempt: number;
+  /** delay of the last scheduled reconnect, ms (initialMs × 2^k, capped); null before any */
+  retryDelayMs: number | null;
   lastFrameAt: number | null;
   frames: number;
   bytes: number;
@@ -88,6 +90,7 @@ export class SerialGazeLink {
   private state: SerialGazeLinkState = 'idle';
   private path: string | null = null;
   private attempt = 0;
+  private retryDelayMs: number | null = null;
   private opens = 0;
   private stopped = true;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -155,6 +158,7 @@ export class SerialGazeLink {
       path: this.path,
       reconnects: Math.max(0, this.opens - 1),
       attempt: this.attempt,
+      retryDelayMs: this.retryDelayMs,
       lastFrameAt: this.lastFrameAt,
       frames: s.frames,
       bytes: s.bytes,
@@ -244,6 +248,7 @@ export class SerialGazeLink {
     if (this.stopped) return;
     const delay = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.attempt, 30));
     this.attempt++;
+    this.retryDelayMs = delay;
     this.setState(this.lost ? 'sensor_lost' : 'connecting');
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
@@ -8,7 +8,7 @@ import { requireBinary } from '../../helpers/system-binary.ts';
 import { ErrorCounter } from '../../../gateway/core/errors.ts';
 import { SerialGazeLink, type SerialGazeLinkOptions } from '../../../firmware-bridge/serial/serial-gaze-link.ts';
 import { FrameDecoder, type DecodedMessage } from '../../../firmware-bridge/serial/frame-decoder.ts';
-import { SerialEyeTrackerEmulator, pipeTo } from '../../../firmware-bridge/emulators/serial-eye-tracker-emulator.ts';
+import { SerialEyeTrackerEmulator, openEmulatorPort, pipeTo } from '../../../firmware-bridge/emulators/serial-eye-tracker-emulator.ts';
 import type { GazeColumns } from '../../../firmware-bridge/serial/protocol.ts';
 
 const skip = requireBinary('socat');
@@ -23,18 +23,33 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Pro
   }
 }
 
-/** A PTY pair from socat: `gw` is the gateway's end, `dev` the device's. */
+/**
+ * A PTY pair from socat: `gw` is the gateway's end, `dev` the device's. The /dev/pts paths socat
+ * reports on stderr (`PTY is /dev/pts/N`) are parsed into gwPts/devPts; they change on every
+ * plug, so reconnect tests use the stable `link=` symlinks instead.
+ */
 class PtyPair {
   readonly gw: string;
   readonly dev: string;
+  gwPts = '';
+  devPts = '';
   private proc: ChildProcess | null = null;
   constructor(dir: string) {
     this.gw = join(dir, 'gw');
     this.dev = join(dir, 'dev');
   }
   async plug(): Promise<void> {
-    this.proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${this.gw}`, `pty,raw,echo=0,link=${this.dev}`], { stdio: 'ignore' });
-    await waitFor('socat links', () => existsSync(this.gw) && existsSync(this.dev));
+    const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${this.gw}`, `pty,raw,echo=0,link=${this.dev}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = proc;
+    const pts: string[] = [];
+    let err = '';
+    proc.stderr!.setEncoding('utf8');
+    proc.stderr!.on('data', (d: string) => {
+      err += d;
+      for (const m of d.matchAll(/PTY is (\/dev\/pts\/\d+)/g)) pts.push(m[1]!);
+    });
+    await waitFor(`socat ptys (stderr: ${err})`, () => pts.length === 2 && existsSync(this.gw) && existsSync(this.dev));
+    [this.gwPts, this.devPts] = pts as [string, string];
   }
   async unplug(): Promise<void> {
     const p = this.proc;
@@ -71,7 +86,7 @@ function cols(n: number, t0Us: number, rateHz = 120): GazeColumns {
 }
 
 /** Per-test rig: a fresh PTY pair, a link on one end, the device port on the other; torn down after. */
-async function rig(t: { teardown(fn: () => Promise<void>): void }, extra: Partial<SerialGazeLinkOptions> = {}) {
+async function rig(t: { teardown(fn: () => Promise<void>): void }, extra: Partial<SerialGazeLinkOptions> = {}, viaPts = false) {
   const dir = mkdtempSync(join(tmpdir(), 'afg-pty-'));
   const pty = new PtyPair(dir);
   await pty.plug();
@@ -80,7 +95,7 @@ async function rig(t: { teardown(fn: () => Promise<void>): void }, extra: Partia
   const lost: number[] = [];
   const link = new SerialGazeLink({
     device: 'et-pty',
-    path: pty.gw,
+    path: viaPts ? pty.gwPts : pty.gw,
     errors,
     sensorLostAfterMs: 400,
     backoff: { initialMs: 50, maxMs: 400 },
@@ -90,7 +105,7 @@ async function rig(t: { teardown(fn: () => Promise<void>): void }, extra: Partia
   });
   link.start();
   await waitFor('link open', () => link.status().portOpen);
-  let device = await openDevicePort(pty.dev);
+  let device = await openDevicePort(viaPts ? pty.devPts : pty.dev);
   t.teardown(async () => {
     await link.close();
     await closePort(device);
@@ -223,6 +238,31 @@ t.test('time sync over the PTY: request from the link, answer from the emulator'
   t.same(m && m.type === 'time_sync_response' ? [m.t1Us, m.t2Us, m.t3Us] : null, [42_000, 1_250_000, 1_250_050]);
 });
 
+t.test('socat stderr names the two /dev/pts paths; an attached emulator on the raw pts path answers time sync by itself', { skip }, async (t) => {
+  const r = await rig(t, {}, true);
+  t.match(r.pty.gwPts, /^\/dev\/pts\/\d+$/);
+  t.not(r.pty.gwPts, r.pty.devPts);
+  t.equal(realpathSync(r.pty.gw), r.pty.gwPts, 'the link= symlink points at the reported pts');
+  await closePort(r.device); // the attached emulator opens the device end itself
+  const port = await openEmulatorPort(r.pty.devPts);
+  port.on('error', () => {});
+  t.teardown(() => closePort(port));
+  const emu = new SerialEyeTrackerEmulator({ deviceId: 'ET-ATTACH', bootOffsetUs: 3_000_000, turnaroundUs: 20 });
+  const fromGateway: DecodedMessage[] = [];
+  const att = emu.attach(port, () => 500_000, (m) => fromGateway.push(m));
+  t.teardown(() => att.detach());
+  await waitFor('hello from attach', () => r.messages.some((m) => m.type === 'hello'));
+  t.ok(r.link.requestTimeSync(9_000));
+  await waitFor('automatic time sync response', () => r.messages.some((m) => m.type === 'time_sync_response'));
+  const m = r.messages.find((x) => x.type === 'time_sync_response');
+  t.same(m && m.type === 'time_sync_response' ? [m.t1Us, m.t2Us, m.t3Us] : null, [9_000, 3_500_000, 3_500_020]);
+  await att.write(emu.gaze(cols(30, 600_000)), { chunkSize: 7 });
+  await waitFor('gaze via attachment', () => gazeSamples(r.messages) === 30);
+  t.equal(r.errors.total(), 0);
+  t.equal(emu.receiveErrors().total(), 0, 'the request frame reached the device intact');
+  t.equal(fromGateway.length, 0, 'nothing but the request came from the gateway');
+});
+
 t.test('open by USB vendor/product id via the port list', { skip }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'afg-pty-'));
   const pty = new PtyPair(dir);
@@ -244,6 +284,35 @@ t.test('open by USB vendor/product id via the port list', { skip }, async (t) =>
   link.start();
   await waitFor('open by id', () => link.status().portOpen);
   t.equal(link.status().path, pty.gw);
+});
+
+t.test('reconnect delays grow exponentially from initialMs and stop at maxMs', async (t) => {
+  const errors = new ErrorCounter();
+  const calls: Array<{ at: number; delay: number | null }> = [];
+  let link: SerialGazeLink | null = null;
+  link = new SerialGazeLink({
+    device: 'et-absent',
+    vendorId: 'dead',
+    productId: 'beef',
+    errors,
+    backoff: { initialMs: 40, maxMs: 160 },
+    onMessage: () => {},
+    listPorts: async () => {
+      calls.push({ at: performance.now(), delay: link!.status().retryDelayMs });
+      return []; // the device is not plugged in
+    },
+  });
+  t.teardown(() => link!.close());
+  link.start();
+  await waitFor('six open attempts', () => calls.length >= 6);
+  await link.close();
+  t.same(calls.slice(0, 6).map((c) => c.delay), [null, 40, 80, 160, 160, 160]);
+  for (let i = 1; i < 6; i++) {
+    // timers never fire early: each gap is at least the scheduled delay (minus timer granularity)
+    t.ok(calls[i]!.at - calls[i - 1]!.at >= calls[i]!.delay! - 2, `gap ${i} >= ${calls[i]!.delay} ms`);
+  }
+  t.equal(errors.get('AFG_E_DEVICE_IO'), 1, 'one outage counted once, not per retry');
+  t.match(link.status().lastError ?? '', /dead:beef/);
 });
 
 t.test('constructor validates its options', async (t) => {
