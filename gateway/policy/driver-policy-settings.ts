@@ -32,8 +32,10 @@ export const DRIVER_POLICY_SETTINGS = {
   /** no attentive tick within this time (s) after distraction level 3: unresponsive (project spec) */
   unresponsiveAfterWarningS: 3,
   /** Karolinska Sleepiness Scale thresholds: level 1 at >= 7, level 2 at >= 8, clear below 6.5
-   * (EU Driver Drowsiness and Attention Warning, Delegated Regulation (EU) 2021/1341: KSS >= 8
-   * must warn; Åkerstedt & Gillberg 1990 for the scale) */
+   * (EU Driver Drowsiness and Attention Warning (DDAW), Commission Delegated Regulation
+   * (EU) 2021/1341 under Regulation (EU) 2019/2144: validated against KSS, warning at KSS >= 8;
+   * Åkerstedt & Gillberg 1990 for the scale; the distraction side is ADDW, Commission Delegated
+   * Regulation (EU) 2023/2590) */
   kssLevel1: 7,
   kssLevel2: 8,
   kssClear: 6.5,

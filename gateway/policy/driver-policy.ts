@@ -27,9 +27,23 @@ export interface PolicyTransition {
  * The in-cab driver policy (issue 7, §1), a pure state machine stepped once per observation.
  * No I/O, no clock: time comes in with each observation, so a scenario replays identically.
  *
- * Within one tick, transitions are emitted in the fixed order of DRIVER_ALERT_KINDS.
+ * Within one tick, transitions are emitted in the fixed order of DRIVER_ALERT_KINDS
+ * (sensor_lost, distraction, vats, microsleep, sleep, unresponsive, drowsy).
  * Tracker loss never counts as eyes closed or eyes on road: every timer freezes while the
  * observation is not valid.
+ *
+ * Readings of the table where it leaves room (each pinned by a scenario test):
+ * - an observation at t stands for the interval (t - dt, t]; dt = t - previous t, and dtS for
+ *   the first tick, so distraction starting at the tick 1.05 reaches 3 s at the tick 4.00;
+ * - closed eyes leave the buffer unchanged even at standstill (the table's "closed: unchanged");
+ * - unresponsive-after-warning counts time since the level-3 warning including invalid ticks:
+ *   an invalid tick is no attentive answer, and a slumped driver often loses the tracker;
+ * - microsleep stays while the tracker is lost and clears at the first valid open-eyes tick;
+ * - KSS in [kssClear, kssLevel1) holds the drowsy level (the hysteresis band); a tick without
+ *   kss holds it too (no estimate is not "awake");
+ * - VATS level follows the windowed off-road time both ways; 2 s attentive empties the window;
+ * - an ack at an attentive tick refills the buffer even when nothing sticky is active;
+ * - a repeated or backwards t changes nothing (the replay rejects such input instead).
  *
  * Cost: O(1) per step, except the VATS window, O(ticks in 30 s) in the worst case.
  *
@@ -64,8 +78,14 @@ export class DriverPolicy {
     if (this.settings.bufferS <= 0 || this.settings.dtS <= 0) throw new RangeError('bufferS and dtS must be > 0');
   }
 
-  levels(): Readonly<Record<DriverAlertKind, number>> {
-    return this.level;
+  /** Current level of every kind (a copy; 0 = not active). */
+  levels(): Record<DriverAlertKind, number> {
+    return { ...this.level };
+  }
+
+  /** Internal quantities for the dashboard's detail view (derived values only). */
+  snapshot(): { awareness: number; closedS: number; vatsOffRoadS: number; invalidS: number; standstillS: number } {
+    return { awareness: this.awareness, closedS: this.closedS, vatsOffRoadS: Math.max(0, this.vatsSum), invalidS: this.invalidS, standstillS: this.standstillS };
   }
 
   step(o: DriverObservation): PolicyTransition[] {
@@ -145,7 +165,9 @@ export class DriverPolicy {
       this.vatsDt = this.vatsDt.slice(this.vatsHead);
       this.vatsHead = 0;
     }
-    if (this.vatsSum >= S.vatsOffRoadS - eps) next.vats = 1;
+    if (this.vatsHead === this.vatsT.length) this.vatsSum = 0; // empty window: drop float residue
+    // the level follows the windowed off-road time both ways (it is a function of it)
+    next.vats = this.vatsSum >= S.vatsOffRoadS - eps ? 1 : 0;
 
     // eye closure while moving; invalid ticks freeze it
     if (valid) {

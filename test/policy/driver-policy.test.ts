@@ -141,3 +141,109 @@ t.test('repeated or backwards ticks change nothing; settings are validated', asy
   t.throws(() => new DriverPolicy({ sleepS: NaN }), RangeError);
   t.throws(() => p.step({ t: NaN, valid: true, eyesOnRoad: true, eyesClosed: false, speedMps: 0 }), RangeError);
 });
+
+t.test('VATS follows the sliding window down: off-road time at standstill does not count', async (t) => {
+  // 10 s away while moving, then stopped and still looking away: the window slides past the
+  // first off-road tick (0.05) at 30.05 and the off-road time drops to 9.95 s
+  const trs = run([{ s: 10, eyesOnRoad: false }, { s: 25, eyesOnRoad: false, speedMps: 0 }]);
+  t.same(of(trs, 'vats'), [[10, 1], [30.05, 0]]);
+  t.same(of(trs, 'distraction').slice(0, 2), [[3, 1], [5, 2]]);
+  t.same(of(trs, 'distraction').at(-1)?.[1], 0, 'the buffer refills at standstill');
+});
+
+t.test('tracker loss during a closure: microsleep holds, sensor_lost rises, both clear at the first open valid tick in kind order', async (t) => {
+  const trs = run([{ s: 1 }, { s: 1.5, eyesClosed: true }, { s: 3, valid: false, eyesClosed: true }, { s: 1 }]);
+  t.same(trs, [
+    { t: 2, kind: 'microsleep', level: 2 },
+    { t: 4.5, kind: 'sensor_lost', level: 1 },
+    { t: 5.55, kind: 'sensor_lost', level: 0 },
+    { t: 5.55, kind: 'microsleep', level: 0 },
+  ]);
+  t.same(of(trs, 'sleep'), [], '1.5 s closed plus 3 s unknown is not 3 s closed');
+});
+
+t.test('unresponsive after warning also when the tracker is lost after it (no attentive answer)', async (t) => {
+  const trs = run([{ s: 11, eyesOnRoad: false }, { s: 4, valid: false }]);
+  t.same(of(trs, 'unresponsive'), [[14, 3]]);
+  t.same(of(trs, 'sensor_lost'), [[13, 1]]);
+});
+
+t.test('a tick without kss holds the drowsy level', async (t) => {
+  t.same(of(run([{ s: 1, kss: 8 }, { s: 5 }]), 'drowsy'), [[0.05, 2]]);
+  t.same(of(run([{ s: 1, kss: 6.9 }, { s: 1, kss: 7 }, { s: 1, kss: 6.5 }, { s: 1, kss: 6.49 }]), 'drowsy'), [[1.05, 1], [3.05, 0]], 'band edges: 7 raises, 6.5 holds, 6.49 clears');
+});
+
+t.test('first tick counts dtS: distraction from t = 0 reaches 3 s at the tick 2.95', async (t) => {
+  const p = new DriverPolicy();
+  const seen: [number, number][] = [];
+  for (let k = 0; k <= 240; k++) for (const tr of p.step({ t: k / 20, valid: true, eyesOnRoad: false, eyesClosed: false, speedMps: 10 })) if (tr.kind === 'distraction') seen.push([Math.round(tr.t * 100) / 100, tr.level]);
+  t.same(seen, [[2.95, 1], [4.95, 2], [10.95, 3]]);
+});
+
+t.test('other tick rates: at 10 Hz the levels still come at exactly 3 s, 5 s and 11 s', async (t) => {
+  const p = new DriverPolicy();
+  const seen: [number, number][] = [];
+  p.step({ t: 0, valid: true, eyesOnRoad: true, eyesClosed: false, speedMps: 10 });
+  for (let k = 1; k <= 120; k++) for (const tr of p.step({ t: k / 10, valid: true, eyesOnRoad: false, eyesClosed: false, speedMps: 10 })) if (tr.kind === 'distraction') seen.push([tr.t, tr.level]);
+  t.same(seen, [[3, 1], [5, 2], [11, 3]]);
+});
+
+t.test('sticky level 3 needs continuous standstill: two 1.5 s stops do not clear it', async (t) => {
+  const trs = run([{ s: 11, eyesOnRoad: false }, { s: 1.5, speedMps: 0 }, { s: 0.5 }, { s: 1.5, speedMps: 0 }, { s: 1 }]);
+  t.same(of(trs, 'distraction'), [[3, 1], [5, 2], [11, 3]]);
+  t.same(of(trs, 'unresponsive'), [], 'attentive ticks after the warning answered it');
+});
+
+t.test('ack with closed eyes is no answer; ack at an attentive tick clears sleep and unresponsive', async (t) => {
+  const trs = run([{ s: 1 }, { s: 6.5, eyesClosed: true }, { s: 0.5, eyesClosed: true, ack: true }, { s: 1 }, { s: 0.05, ack: true }, { s: 1 }]);
+  t.same(of(trs, 'sleep'), [[4, 3], [9.05, 0]]);
+  t.same(of(trs, 'unresponsive'), [[7, 3], [9.05, 0]]);
+  t.same(of(trs, 'microsleep'), [[2, 2], [8.05, 0]]);
+});
+
+t.test('levels() is a copy and matches the folded transitions; snapshot exposes the buffer', async (t) => {
+  const p = new DriverPolicy();
+  const trs = run([{ s: 6, eyesOnRoad: false }, { s: 1.2, eyesClosed: true }, { s: 3, valid: false }], p);
+  const folded: Record<string, number> = { sensor_lost: 0, distraction: 0, vats: 0, microsleep: 0, sleep: 0, unresponsive: 0, drowsy: 0 };
+  for (const tr of trs) folded[tr.kind] = tr.level;
+  t.same(p.levels(), folded);
+  p.levels().distraction = 99;
+  t.not(p.levels().distraction, 99);
+  const snap = p.snapshot();
+  t.ok(snap.awareness > 0 && snap.awareness <= 1 - 5 / 11 + 1e-9);
+  t.ok(Math.abs(snap.vatsOffRoadS - 6) < 1e-9);
+  t.ok(Math.abs(snap.closedS - 1.2) < 1e-9, 'frozen by the invalid ticks');
+});
+
+t.test('property: input with no valid distracted or closed tick only ever raises sensor_lost', async (t) => {
+  const { default: fc } = await import('fast-check');
+  fc.assert(
+    fc.property(fc.array(fc.record({ s: fc.integer({ min: 1, max: 80 }), valid: fc.boolean(), speed: fc.constantFrom(0, 0.3, 0.5, 12), closed: fc.boolean(), onRoad: fc.boolean() }), { maxLength: 30 }), (phases) => {
+        const trs = run(phases.map((ph) => ({ s: ph.s / 20, speedMps: ph.speed, valid: ph.valid, eyesClosed: ph.valid ? false : ph.closed, eyesOnRoad: ph.valid ? true : ph.onRoad })));
+        return trs.every((tr) => tr.kind === 'sensor_lost' && (tr.level === 0 || tr.level === 1));
+      }),
+    { numRuns: 200, seed: 7 },
+  );
+  t.pass('held for 200 random sequences');
+});
+
+t.test('property: transitions alternate levels per kind and levels stay in range', async (t) => {
+  const { default: fc } = await import('fast-check');
+  const allowed: Record<string, number[]> = { sensor_lost: [0, 1], distraction: [0, 1, 2, 3], vats: [0, 1], microsleep: [0, 2], sleep: [0, 3], unresponsive: [0, 3], drowsy: [0, 1, 2] };
+  fc.assert(
+    fc.property(fc.array(fc.record({ s: fc.integer({ min: 1, max: 200 }), valid: fc.boolean(), speed: fc.constantFrom(0, 12), closed: fc.boolean(), onRoad: fc.boolean(), ack: fc.boolean(), kss: fc.option(fc.double({ min: 1, max: 9, noNaN: true }), { nil: undefined }) }), { maxLength: 30 }), (phases) => {
+        const p = new DriverPolicy();
+        const trs = run(phases.map((ph) => ({ s: ph.s / 20, speedMps: ph.speed, valid: ph.valid, eyesClosed: ph.closed, eyesOnRoad: ph.onRoad, ack: ph.ack, ...(ph.kss === undefined ? {} : { kss: ph.kss }) })), p);
+        const last: Record<string, number> = {};
+        for (const tr of trs) {
+          if (!allowed[tr.kind]!.includes(tr.level)) return false;
+          if ((last[tr.kind] ?? 0) === tr.level) return false;
+          last[tr.kind] = tr.level;
+        }
+        for (let i = 1; i < trs.length; i++) if (trs[i]!.t < trs[i - 1]!.t) return false;
+        return true;
+      }),
+    { numRuns: 200, seed: 11 },
+  );
+  t.pass('held for 200 random sequences');
+});
