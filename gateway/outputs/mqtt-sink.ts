@@ -6,6 +6,8 @@ import type { Outbox, OutboxEntry } from './outbox.ts';
 import type { AlertPayload, AttentionPayload, DecisionPayload, DeviceStatusPayload, StatusPayload } from './payload-schemas.ts';
 import { Topics } from './topics.ts';
 
+export type MqttSinkState = 'connecting' | 'connected' | 'reconnecting' | 'stopped';
+
 export interface MqttSinkOptions {
   url: string;
   site: string;
@@ -19,6 +21,9 @@ export interface MqttSinkOptions {
   password?: string | null;
   /** attention is published at most once per wearer per period (ms) */
   attentionPeriodMs?: number;
+  /** first reconnect delay (ms); doubles per failed try up to reconnectMaxMs, back to this on CONNACK */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
   /** device status at most once per device per period (ms) */
   devicePeriodMs?: number;
   /** gateway time (ms, monotonic) to epoch ms, for timestamps in payloads */
@@ -50,6 +55,8 @@ export class MqttSink {
   private readonly lastDevice = new Map<string, number>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly now: () => number;
+  private readonly reconnectMinMs: number;
+  private readonly reconnectMaxMs: number;
   private startedAt: number | null = null;
   private connectedOnce = false;
   private generation = 0;
@@ -61,10 +68,27 @@ export class MqttSink {
     this.o = opts;
     this.topics = new Topics(opts.site, opts.gateway);
     this.now = opts.now ?? Date.now;
+    this.reconnectMinMs = opts.reconnectMinMs ?? 1000;
+    this.reconnectMaxMs = opts.reconnectMaxMs ?? 30_000;
+    if (!(this.reconnectMinMs > 0 && this.reconnectMaxMs >= this.reconnectMinMs)) throw new RangeError('reconnectMinMs must be > 0 and <= reconnectMaxMs');
+    if (opts.attentionPeriodMs !== undefined && !(opts.attentionPeriodMs >= 0)) throw new RangeError('attentionPeriodMs must be >= 0');
   }
 
   get connected(): boolean {
     return this.client?.connected ?? false;
+  }
+
+  /** for /health: where the connection stands */
+  get state(): MqttSinkState {
+    const c = this.client;
+    if (!c) return 'stopped';
+    if (c.connected) return 'connected';
+    return this.connectedOnce ? 'reconnecting' : 'connecting';
+  }
+
+  /** for /health: alerts and decisions not yet acknowledged by the broker */
+  get outboxDepth(): number {
+    return this.o.outbox.depth();
   }
 
   /** Connects (resolves at the first CONNACK, or after `waitMs` either way: the gateway runs on without a broker). */
@@ -75,7 +99,7 @@ export class MqttSink {
     const client = mqtt.connect(this.o.url, {
       clientId: this.o.clientId ?? `afg-${this.o.site}-${this.o.gateway}`,
       clean: true,
-      reconnectPeriod: 1000,
+      reconnectPeriod: this.reconnectMinMs,
       connectTimeout: 5000,
       queueQoSZero: false,
       ...(this.o.username ? { username: this.o.username } : {}),
@@ -83,7 +107,12 @@ export class MqttSink {
       will: { topic: this.topics.status(), payload: Buffer.from(status('offline')), qos: 1, retain: true },
     });
     this.client = client;
+    client.on('reconnect', () => {
+      // backoff: mqtt.js reads reconnectPeriod each time it schedules the next try
+      client.options.reconnectPeriod = Math.min(this.reconnectMaxMs, Math.max(this.reconnectMinMs, (client.options.reconnectPeriod ?? this.reconnectMinMs) * 2));
+    });
     client.on('connect', () => {
+      client.options.reconnectPeriod = this.reconnectMinMs;
       this.generation++;
       this.inFlight.clear();
       this.lastError = null;
@@ -97,8 +126,9 @@ export class MqttSink {
       this.inFlight.clear();
     });
     client.on('error', (err) => {
-      if (this.lastError !== err.message) this.o.log?.('warn', `AFG_E_MQTT_CONNECT: ${err.message} (retrying)`);
-      this.lastError = err.message;
+      const msg = `AFG_E_MQTT_CONNECT: ${err.message}`;
+      if (this.lastError !== msg) this.o.log?.('warn', `${msg} (retrying with backoff)`);
+      this.lastError = msg;
       this.o.errors.count('AFG_E_MQTT_CONNECT');
     });
     this.unsubscribe.push(

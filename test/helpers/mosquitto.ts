@@ -12,7 +12,10 @@ export interface MosquittoBroker {
   stop(): Promise<void>;
   /** kill -9, as a crash would */
   kill(): Promise<void>;
+  /** starts it again on the same port after stop() or kill() */
   start(): Promise<void>;
+  /** stop (SIGTERM) and start again on the same port */
+  restart(): Promise<void>;
 }
 
 /**
@@ -76,7 +79,18 @@ export async function startMosquitto(opts: { port?: number } = {}): Promise<Mosq
     proc = null;
   };
   await start();
-  return { url: `mqtt://127.0.0.1:${port}`, port, start, stop: () => terminate('SIGTERM'), kill: () => terminate('SIGKILL') };
+  const stop = () => terminate('SIGTERM');
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    start,
+    stop,
+    kill: () => terminate('SIGKILL'),
+    restart: async () => {
+      await stop();
+      await start();
+    },
+  };
 }
 
 function canConnect(port: number): Promise<boolean> {
