@@ -29,3 +29,19 @@ t.test('a malformed line stops with its line number', async (t) => {
   await t.rejects(collect('{"t":0.05,"valid":"yes","eyesOnRoad":true,"eyesClosed":false,"speedMps":1}'), { message: /valid/ });
   await t.rejects(collect('{"t":0.05,"valid":true,"eyesOnRoad":true,"eyesClosed":false}'), { message: /speedMps/ });
 });
+
+t.test('time must increase; values must be in range; blank lines are skipped but counted', async (t) => {
+  const ok = (tt: number, extra = '') => `{"t":${tt},"valid":true,"eyesOnRoad":true,"eyesClosed":false,"speedMps":1${extra}}`;
+  await t.rejects(collect([ok(0.05), '', ok(0.05)].join('\n')), { code: 'AFG_E_INPUT_INVALID', message: /line 3: t 0.05 does not increase/ });
+  await t.rejects(collect([ok(0.05), ok(0.1).replace('"speedMps":1', '"speedMps":-1')].join('\n')), { message: /line 2.*speedMps/ });
+  await t.rejects(collect(ok(0.05, ',"kss":12')), { message: /kss/ });
+  await t.rejects(collect('[1,2]'), { message: /line 1: not an object/ });
+  t.same(await collect(['', ok(0.05, ',"kss":8'), '   ', ok(0.1, ',"kss":5')].join('\r\n')), [{ t: 0.05, kind: 'drowsy', level: 2 }, { t: 0.1, kind: 'drowsy', level: 0 }]);
+});
+
+t.test('settings pass through to the policy', async (t) => {
+  const text = Array.from({ length: 40 }, (_, k) => `{"t":${(k + 1) / 20},"valid":true,"eyesOnRoad":false,"eyesClosed":false,"speedMps":5}`).join('\n');
+  const out: unknown[] = [];
+  for await (const line of replayDriverPolicy(text, { level1AfterS: 1 })) out.push(JSON.parse(line));
+  t.same(out, [{ t: 1, kind: 'distraction', level: 1 }]);
+});
