@@ -105,3 +105,46 @@ t.test('entries whose append resolved survive SIGKILL of the process', async (t)
   t.ok(ids.size >= confirmed, `${confirmed} confirmed, ${ids.size} recovered`);
   await box.close();
 });
+
+t.test('the byte bound drops by class too, and per-class drops are reported', async (t) => {
+  const errors = new ErrorCounter();
+  const dropped: string[] = [];
+  const big = (id: string, cls: OutboxEntryInput['cls']): OutboxEntryInput => ({ ...entry(id, cls), payload: JSON.stringify({ id, pad: 'x'.repeat(400) }) });
+  const box = await Outbox.open({ dir: t.testdir(), errors, maxBytes: 2000, onDrop: (e, why) => dropped.push(`${e.id}:${why}`) });
+  await box.append(big('t1', 'telemetry'));
+  await box.append(big('d1', 'decision'));
+  await box.append(big('a1', 'alert'));
+  t.same(box.pending().map((e) => e.id), ['t1', 'd1', 'a1']);
+  t.ok(box.pendingBytes() <= 2000 && box.pendingBytes() > 1200, `${box.pendingBytes()} bytes pending`);
+  await box.append(big('a2', 'alert')); // over 2000 bytes: telemetry goes
+  await box.append(big('a3', 'alert')); // then the decision
+  t.same(box.pending().map((e) => e.id), ['a1', 'a2', 'a3']);
+  t.same(dropped, ['t1:full', 'd1:full']);
+  t.same(box.droppedByClass, { telemetry: 1, decision: 1, alert: 0 });
+  t.equal(errors.get('AFG_E_OUTBOX_FULL'), 2);
+  await box.append(big('t2', 'telemetry')); // a telemetry entry into a box full of alerts is itself the drop
+  t.same(box.pending().map((e) => e.id), ['a1', 'a2', 'a3']);
+  t.equal(box.droppedByClass.telemetry, 2);
+  await box.close();
+});
+
+t.test('reopening with a smaller bound drops (counted) down to it, and the drops persist', async (t) => {
+  const dir = t.testdir();
+  const a = await Outbox.open({ dir, errors: new ErrorCounter() });
+  for (const id of ['a1', 't1', 'd1', 'a2']) await a.append(entry(id, id[0] === 't' ? 'telemetry' : id[0] === 'd' ? 'decision' : 'alert'));
+  await a.close();
+  const errors = new ErrorCounter();
+  const b = await Outbox.open({ dir, errors, maxEntries: 2 });
+  t.same(b.pending().map((e) => e.id), ['a1', 'a2']);
+  t.equal(errors.get('AFG_E_OUTBOX_FULL'), 2);
+  await b.close();
+  const c = await Outbox.open({ dir, errors: new ErrorCounter() });
+  t.same(c.pending().map((e) => e.id), ['a1', 'a2'], 'the drops were logged, not only forgotten in memory');
+  await c.close();
+});
+
+t.test('invalid bounds are refused', async (t) => {
+  await t.rejects(Outbox.open({ dir: t.testdir(), errors: new ErrorCounter(), maxEntries: 0 }), RangeError);
+  await t.rejects(Outbox.open({ dir: t.testdir(), errors: new ErrorCounter(), maxBytes: -1 }), RangeError);
+  await t.rejects(Outbox.open({ dir: t.testdir(), errors: new ErrorCounter(), maxAgeMs: 0 }), RangeError);
+});
