@@ -1,3 +1,12 @@
+/** Window statistics of an EventRing, filled in place (no allocation per query). */
+export interface EventStats {
+  n: number;
+  sum: number;
+  max: number;
+  /** events whose value exceeds the threshold given to `stats` */
+  over: number;
+}
+
 /**
  * A bounded ring of timestamped events with one numeric value each (e.g. blink end time and
  * duration), kept in typed arrays. Window queries walk back from the newest event.
@@ -21,6 +30,10 @@ export class EventRing {
     this.v = new Float64Array(capacity);
   }
 
+  get size(): number {
+    return this.count;
+  }
+
   push(tMs: number, value: number): void {
     this.t[this.head] = tMs;
     this.v[this.head] = value;
@@ -28,8 +41,8 @@ export class EventRing {
     if (this.count < this.t.length) this.count++;
   }
 
-  /** Number of events with time > sinceMs, and the sum / max of their values. */
-  stats(sinceMs: number, out: { n: number; sum: number; max: number; over: number }, overThreshold = Infinity): void {
+  /** Number of events with sinceMs < time <= untilMs, and the sum / max of their values. */
+  stats(sinceMs: number, out: EventStats, overThreshold = Infinity, untilMs = Infinity): void {
     out.n = 0;
     out.sum = 0;
     out.max = -Infinity;
@@ -37,7 +50,9 @@ export class EventRing {
     const cap = this.t.length;
     for (let k = 1; k <= this.count; k++) {
       const i = (this.head - k + cap) % cap;
-      if (this.t[i]! <= sinceMs) break;
+      const t = this.t[i]!;
+      if (t <= sinceMs) break;
+      if (t > untilMs) continue;
       const v = this.v[i]!;
       out.n++;
       out.sum += v;
@@ -63,5 +78,16 @@ export class EventRing {
       n++;
     }
     return n;
+  }
+
+  /** Time and value of the k-th newest event (k = 0 is the newest); NaN when there is none. */
+  newestTime(k = 0): number {
+    if (k >= this.count) return NaN;
+    return this.t[(this.head - 1 - k + 2 * this.t.length) % this.t.length]!;
+  }
+
+  newestValue(k = 0): number {
+    if (k >= this.count) return NaN;
+    return this.v[(this.head - 1 - k + 2 * this.t.length) % this.t.length]!;
   }
 }

@@ -1,9 +1,11 @@
 /**
  * Columnar sums over fixed time buckets, for windowed features without per-sample storage:
- * each channel is a Float64Array ring of per-bucket sums; a window sum adds whole buckets.
- * Resolution is one bucket (the default 250 ms is well under the 60 s windows it serves).
+ * one Float64Array ring, `channels` sums per bucket; a window sum adds whole buckets.
+ * Resolution is one bucket (the default 250 ms is well under the 10-60 s windows it serves).
+ * Sums depend only on the samples added, never on how they were batched.
  *
- * Cost: O(1) per add; O(window / bucket) per windowed sum. Memory: channels × buckets × 8 B.
+ * Cost: O(1) per add (one division when the sample opens a new bucket); O(window / bucket) per
+ * windowed sum. Memory: channels × (span / bucket + 2) × 8 B.
  *
  * @example
  *   const b = new TimeBuckets({ channels: 2, bucketMs: 250, spanMs: 60_000 });
@@ -12,24 +14,48 @@
  */
 export class TimeBuckets {
   readonly bucketMs: number;
+  readonly channels: number;
   private readonly size: number;
-  private readonly data: Float64Array[];
-  private newest = -Infinity; // absolute bucket number of the newest bucket written
+  private readonly data: Float64Array;
+  /** absolute bucket number of the newest bucket written */
+  private newest = -Infinity;
+  /** cache of the bucket containing the last added time: [curLo, curHi) in ms, its ring offset */
+  private curLo = Infinity;
+  private curHi = -Infinity;
+  private curBase = 0;
 
   constructor(opts: { channels: number; bucketMs?: number; spanMs: number }) {
     const bucketMs = opts.bucketMs ?? 250;
     if (!Number.isInteger(opts.channels) || opts.channels < 1) throw new RangeError('channels must be a positive integer');
     if (!(bucketMs > 0) || !(opts.spanMs >= bucketMs)) throw new RangeError('need 0 < bucketMs <= spanMs');
     this.bucketMs = bucketMs;
+    this.channels = opts.channels;
     this.size = Math.ceil(opts.spanMs / bucketMs) + 2;
-    this.data = Array.from({ length: opts.channels }, () => new Float64Array(this.size));
+    this.data = new Float64Array(this.size * this.channels);
+  }
+
+  /**
+   * Offset of the bucket holding tMs in the ring (add `channel` to it for `addAt`), or -1 when
+   * tMs is older than the ring holds (then it is outside every window anyway).
+   */
+  slot(tMs: number): number {
+    if (tMs >= this.curLo && tMs < this.curHi) return this.curBase;
+    const b = Math.floor(tMs / this.bucketMs);
+    this.advance(b);
+    if (b <= this.newest - this.size) return -1;
+    this.curLo = b * this.bucketMs;
+    this.curHi = this.curLo + this.bucketMs;
+    this.curBase = (((b % this.size) + this.size) % this.size) * this.channels;
+    return this.curBase;
+  }
+
+  /** Adds to a slot returned by `slot` (hot path: no division). */
+  addAt(slot: number, channel: number, value: number): void {
+    if (slot >= 0) this.data[slot + channel]! += value;
   }
 
   add(tMs: number, channel: number, value: number): void {
-    const b = Math.floor(tMs / this.bucketMs);
-    this.advance(b);
-    if (b <= this.newest - this.size) return; // older than the ring: already outside every window
-    this.data[channel]![((b % this.size) + this.size) % this.size] += value;
+    this.addAt(this.slot(tMs), channel, value);
   }
 
   /** Sum of a channel over the whole buckets that make up [nowMs - windowMs, nowMs). */
@@ -37,9 +63,8 @@ export class TimeBuckets {
     const last = Math.ceil(nowMs / this.bucketMs) - 1;
     this.advance(last);
     const count = Math.min(this.size - 1, Math.ceil(windowMs / this.bucketMs));
-    const col = this.data[channel]!;
     let s = 0;
-    for (let b = last - count + 1; b <= last; b++) s += col[((b % this.size) + this.size) % this.size]!;
+    for (let b = last - count + 1; b <= last; b++) s += this.data[(((b % this.size) + this.size) % this.size) * this.channels + channel]!;
     return s;
   }
 
@@ -48,9 +73,11 @@ export class TimeBuckets {
     if (b <= this.newest) return;
     const from = Math.max(this.newest + 1, b - this.size + 1);
     for (let k = from; k <= b; k++) {
-      const i = ((k % this.size) + this.size) % this.size;
-      for (const col of this.data) col[i] = 0;
+      const base = (((k % this.size) + this.size) % this.size) * this.channels;
+      this.data.fill(0, base, base + this.channels);
     }
     this.newest = b;
+    this.curLo = Infinity; // the cached bucket may have been recycled
+    this.curHi = -Infinity;
   }
 }

@@ -75,10 +75,14 @@ t.test('without openness, short gaps are proxy blinks and long gaps are not', as
   }));
   const fr = f.frame(60_000);
   t.equal(fr.quality[featureIndex('perclos')], FeatureQuality.Proxy);
-  // 12 gaps of 150 ms in 60 s, one of them inside the 2 s loss (which is not a blink)
-  // per minute of valid time: 60 s less 12 gaps of 150 ms less the 2 s loss = 56.2 s (the gap at
-  // 32 s joins the loss, which makes it track loss: 11 blinks)
-  t.ok(Math.abs(v(fr, 'blink_rate_per_min') - (11 * 60) / 56.2) < 0.01, `rate ${v(fr, 'blink_rate_per_min')}`);
+  // gaps of 150 ms at 2.0, 7.0, ... 57.0 s: 12; the one at 32.0 s runs into the 2 s loss
+  // (30.00-32.15 s, one 2150 ms invalid run > 500 ms: track loss, not a blink), leaving 11 blinks.
+  // Seen time in [0, 60 s): the 5999 sample intervals (59 990 ms) less the 2150 ms of loss = 57 840 ms
+  // (blink gaps count as seen-closed time); rate = 11 / 57.84 s * 60 = 11.411 per minute
+  t.ok(Math.abs(v(fr, 'blink_rate_per_min') - (11 * 60) / 57.84) < 0.001, `rate ${v(fr, 'blink_rate_per_min')}`);
+  // PERCLOS proxy: 11 x 150 ms closed of 57 840 ms seen
+  t.ok(Math.abs(v(fr, 'perclos') - 1650 / 57_840) < 1e-4, `perclos ${v(fr, 'perclos')}`);
+  t.equal(v(fr, 'blink_mean_ms'), 150);
 });
 
 t.test('glance away from the road: share, current glance duration', async (t) => {

@@ -1,0 +1,170 @@
+import type { GazeBatch } from '../core/types.ts';
+import { EventRing } from '../features/event-ring.ts';
+import { TimeBuckets } from '../features/time-buckets.ts';
+import { pointInPolygon } from './point-in-polygon.ts';
+
+/** An area of interest from config: a polygon in the device's gaze coordinates. */
+export interface AoiDefinition {
+  name: string;
+  polygon: readonly (readonly [number, number])[];
+}
+
+const VALID = 0; // channel 0: valid gaze time; channel 1 + k: time in AOI k
+
+/**
+ * Areas of interest: per sample, which polygons the gaze point is in (even-odd rule); per AOI,
+ * the dwell share over a window, the glance in progress and the history of completed glances.
+ *
+ * A glance (ISO 15007:2020 terms: the gaze resting in one area, transitions included) starts with
+ * the first valid sample in the AOI and ends with the first valid sample outside it. Short
+ * invalid runs (<= bridgeMs, default 500 ms: blinks, see eye-closure.ts) do not end a glance,
+ * matching the standard's practice of not splitting glances at blinks; a longer run is track
+ * loss and makes every AOI state unknown until the gaze is seen again. "In AOI now" is unknown
+ * (NaN) whenever the newest sample is invalid: missing data never reads as eyes on road.
+ *
+ * Cost: O(AOIs × vertices) per valid sample; O(window / 250 ms) per AOI per windowed read.
+ *
+ * @example
+ *   const aoi = new AoiTracker([{ name: 'road_ahead', polygon: [[-20,-10],[20,-10],[20,10],[-20,10]] }]);
+ *   aoi.push(batch);
+ *   aoi.inside(0);          // 1, 0 or NaN (unknown)
+ *   aoi.awayMs(0);          // current glance away from road_ahead (ms), 0 when on it
+ *   aoi.dwellShare(0, now); // share of valid time on road_ahead over the window
+ */
+export class AoiTracker {
+  readonly names: readonly string[];
+  readonly windowMs: number;
+  readonly bridgeMs: number;
+  /** completed glances per AOI: end time, duration (ms) */
+  readonly glances: readonly EventRing[];
+  private readonly polys: Float64Array[];
+  private readonly boxes: Float64Array; // minX, minY, maxX, maxY per AOI: a cheap reject
+  private readonly buckets: TimeBuckets;
+  /** per AOI: 1 in, 0 out, NaN unknown (held through short gaps) */
+  private readonly state: Float64Array;
+  /** per AOI: time of the first sample of the current in/out run */
+  private readonly since: Float64Array;
+  private lastT = NaN;
+  private lastValidT = NaN;
+  private lastValid = false;
+
+  constructor(aois: readonly AoiDefinition[], opts: { windowMs?: number; bridgeMs?: number; glanceCapacity?: number } = {}) {
+    this.windowMs = opts.windowMs ?? 30_000;
+    this.bridgeMs = opts.bridgeMs ?? 500;
+    if (!(this.windowMs >= 250)) throw new RangeError('AOI windowMs must be >= 250 ms');
+    if (!(this.bridgeMs >= 0)) throw new RangeError('AOI bridgeMs must be >= 0');
+    const seen = new Set<string>();
+    this.polys = aois.map((a) => {
+      if (!a.name || seen.has(a.name)) throw new RangeError(`AOI name '${a.name}' is empty or repeated`);
+      seen.add(a.name);
+      if (!Array.isArray(a.polygon) || a.polygon.length < 3) throw new RangeError(`AOI '${a.name}' needs a polygon of at least 3 points`);
+      const xy = new Float64Array(a.polygon.length * 2);
+      a.polygon.forEach((p, i) => {
+        if (!Number.isFinite(p[0]) || !Number.isFinite(p[1])) throw new RangeError(`AOI '${a.name}' point ${i} is not finite`);
+        xy[2 * i] = p[0];
+        xy[2 * i + 1] = p[1];
+      });
+      return xy;
+    });
+    this.names = aois.map((a) => a.name);
+    const n = this.polys.length;
+    this.boxes = new Float64Array(4 * n);
+    this.polys.forEach((xy, k) => {
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (let i = 0; i < xy.length; i += 2) {
+        x0 = Math.min(x0, xy[i]!);
+        x1 = Math.max(x1, xy[i]!);
+        y0 = Math.min(y0, xy[i + 1]!);
+        y1 = Math.max(y1, xy[i + 1]!);
+      }
+      this.boxes.set([x0, y0, x1, y1], 4 * k);
+    });
+    this.glances = this.polys.map(() => new EventRing(opts.glanceCapacity ?? 512));
+    this.buckets = new TimeBuckets({ channels: 1 + n, bucketMs: 250, spanMs: this.windowMs });
+    this.state = new Float64Array(n).fill(NaN);
+    this.since = new Float64Array(n).fill(NaN);
+  }
+
+  /** Index of an AOI by name, -1 when not configured. */
+  indexOf(name: string): number {
+    return this.names.indexOf(name);
+  }
+
+  get count(): number {
+    return this.polys.length;
+  }
+
+  /** Feeds one sample standing for dtMs of time (time order; non-increasing times ignored). */
+  sample(t: number, dtMs: number, x: number, y: number, valid: boolean): void {
+    if (t <= this.lastT) return;
+    this.lastT = t;
+    const n = this.polys.length;
+    if (!valid || x !== x || y !== y) {
+      this.lastValid = false;
+      if (!(t - this.lastValidT <= this.bridgeMs)) {
+        // track loss: a glance whose end was not seen is not recorded
+        for (let k = 0; k < n; k++) {
+          this.state[k] = NaN;
+          this.since[k] = NaN;
+        }
+      }
+      return;
+    }
+    this.lastValid = true;
+    this.lastValidT = t;
+    const b = this.buckets;
+    const slot = b.slot(t);
+    b.addAt(slot, VALID, dtMs);
+    const box = this.boxes;
+    for (let k = 0; k < n; k++) {
+      const q = 4 * k;
+      const inside = x >= box[q]! && x <= box[q + 2]! && y >= box[q + 1]! && y <= box[q + 3]! && pointInPolygon(x, y, this.polys[k]!) ? 1 : 0;
+      if (inside === 1) b.addAt(slot, 1 + k, dtMs);
+      const prev = this.state[k]!;
+      if (prev === inside) continue;
+      if (prev === 1) this.glances[k]!.push(t, t - this.since[k]!);
+      this.state[k] = inside;
+      this.since[k] = t;
+    }
+  }
+
+  /** Feeds a columnar batch; each valid sample stands for the time since the previous sample, capped at capMs. */
+  push(b: GazeBatch, capMs = 50): void {
+    for (let i = 0; i < b.n; i++) {
+      const t = b.t[i]!;
+      const dt = t > this.lastT ? Math.min(capMs, t - this.lastT) : 0;
+      this.sample(t, dt, b.x[i]!, b.y[i]!, b.valid[i] === 1);
+    }
+  }
+
+  /** 1 when the newest sample is in AOI k, 0 when not, NaN when the newest sample is invalid. */
+  inside(k: number): number {
+    return this.lastValid ? this.state[k]! : NaN;
+  }
+
+  /** Duration of the glance in progress on AOI k (ms, to the newest sample); 0 when outside; NaN unknown. */
+  glanceMs(k: number): number {
+    const s = this.state[k]!;
+    if (s !== s) return NaN;
+    return s === 1 ? this.lastT - this.since[k]! : 0;
+  }
+
+  /** How long the gaze has been away from AOI k (ms, to the newest sample); 0 when in it; NaN unknown. */
+  awayMs(k: number): number {
+    const s = this.state[k]!;
+    if (s !== s) return NaN;
+    return s === 0 ? this.lastT - this.since[k]! : 0;
+  }
+
+  /** Share of valid gaze time in AOI k over the window; NaN when less than minValidShare was valid. */
+  dwellShare(k: number, nowMs: number, minValidShare = 0.2): number {
+    const v = this.buckets.sum(nowMs, this.windowMs, VALID);
+    if (!(v >= minValidShare * this.windowMs) || v <= 0) return NaN;
+    return Math.min(1, this.buckets.sum(nowMs, this.windowMs, 1 + k) / v);
+  }
+
+  /** Valid gaze time in the window (ms). */
+  validMs(nowMs: number): number {
+    return this.buckets.sum(nowMs, this.windowMs, VALID);
+  }
+}

@@ -1,0 +1,82 @@
+import type { GazeBatch } from '../core/types.ts';
+
+/**
+ * Pupil diameter relative to the wearer's own baseline. Absolute pupil size differs a lot
+ * between people and with light, so only the ratio to one's own level is comparable.
+ * - Baseline: the mean of the first `initialMs` (default 120 s) of valid pupil time, then a slow
+ *   exponential follow (time constant `baselineTauMs`, default 10 min) so lighting drift over a
+ *   shift is absorbed while load lasting minutes still shows above 1. Task-evoked pupil responses
+ *   are ~0.1-0.5 mm over seconds (Beatty 1982, Psychol. Bull. 91(2)); a baseline that moved in
+ *   seconds would erase them.
+ * - Current level: exponential average with time constant `recentTauMs` (default 2 s).
+ * The ratio is NaN (unknown) before the baseline is set, and when no valid pupil sample came in
+ * the last `staleMs` (default 1 s). Exponential weights use exp(-dt/tau) on the actual sample
+ * spacing, so the result does not depend on rate or batch boundaries.
+ *
+ * Cost: O(1) per sample (two Math.exp), no allocation.
+ *
+ * @example
+ *   const p = new PupilBaseline();
+ *   p.push(batch);           // or p.sample(t, pupilMm, valid)
+ *   p.ratio(nowMs);          // e.g. 1.08, or NaN
+ */
+export class PupilBaseline {
+  readonly initialMs: number;
+  readonly baselineTauMs: number;
+  readonly recentTauMs: number;
+  readonly staleMs: number;
+  /** maximum spacing booked between two valid samples (a gap is not time observed) */
+  readonly gapCapMs: number;
+  private initSum = 0;
+  private initN = 0;
+  private initTime = 0;
+  private baseline = NaN;
+  private recent = NaN;
+  private lastT = NaN;
+  private lastValidT = NaN;
+
+  constructor(opts: { initialMs?: number; baselineTauMs?: number; recentTauMs?: number; staleMs?: number; gapCapMs?: number } = {}) {
+    this.initialMs = opts.initialMs ?? 120_000;
+    this.baselineTauMs = opts.baselineTauMs ?? 600_000;
+    this.recentTauMs = opts.recentTauMs ?? 2_000;
+    this.staleMs = opts.staleMs ?? 1_000;
+    this.gapCapMs = opts.gapCapMs ?? 50;
+    for (const [k, v] of Object.entries({ initialMs: this.initialMs, baselineTauMs: this.baselineTauMs, recentTauMs: this.recentTauMs, staleMs: this.staleMs, gapCapMs: this.gapCapMs })) {
+      if (!(v > 0)) throw new RangeError(`PupilBaseline ${k} must be positive`);
+    }
+  }
+
+  /** Feeds one sample; invalid samples, NaN and non-positive diameters are skipped. */
+  sample(t: number, pupilMm: number, valid: boolean): void {
+    if (t <= this.lastT) return;
+    this.lastT = t;
+    if (!valid || !(pupilMm > 0)) return;
+    const dt = this.lastValidT === this.lastValidT ? Math.min(this.gapCapMs, t - this.lastValidT) : 0;
+    this.lastValidT = t;
+    if (this.recent !== this.recent) this.recent = pupilMm;
+    else this.recent += (pupilMm - this.recent) * (1 - Math.exp(-dt / this.recentTauMs));
+    if (this.baseline !== this.baseline) {
+      this.initSum += pupilMm;
+      this.initN++;
+      this.initTime += dt;
+      if (this.initTime >= this.initialMs) this.baseline = this.initSum / this.initN;
+    } else {
+      this.baseline += (pupilMm - this.baseline) * (1 - Math.exp(-dt / this.baselineTauMs));
+    }
+  }
+
+  push(b: GazeBatch): void {
+    for (let i = 0; i < b.n; i++) this.sample(b.t[i]!, b.pupil[i]!, b.valid[i] === 1);
+  }
+
+  /** The baseline (mm), NaN until established. */
+  baselineMm(): number {
+    return this.baseline;
+  }
+
+  /** Current pupil / baseline; NaN when unknown. */
+  ratio(nowMs: number): number {
+    if (this.baseline !== this.baseline || !(nowMs - this.lastValidT <= this.staleMs)) return NaN;
+    return this.recent / this.baseline;
+  }
+}
