@@ -200,6 +200,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       cleanup.push(() => a.close());
     }
 
+    const drivers = new Set(config.wearers.filter((w) => w.role === 'driver').map((w) => w.id));
     // the loop: read the monotonic clock once, let devices deliver, step every due tick
     let nextTick = config.tickMs;
     let lastStatus = 0;
@@ -207,7 +208,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       const nowMs = now();
       for (const [w, s] of simulated) {
         for (const d of s.devices) d.poll(nowMs);
-        if (s.sim.speedAt(nowMs) !== undefined && config.wearers.find((x) => x.id === w)?.role === 'driver') fleet.setVehicleSpeed(w, s.sim.speedAt(nowMs));
+        if (drivers.has(w)) fleet.setVehicleSpeed(w, s.sim.speedAt(nowMs));
       }
       for (const d of devices) if (d.transport !== 'simulated') d.poll(nowMs);
       while (nextTick <= nowMs) {
