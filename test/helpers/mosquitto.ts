@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -31,6 +31,8 @@ export async function startMosquitto(opts: { port?: number } = {}): Promise<Mosq
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(path.join(tmpdir(), 'afg-mosq-'));
   const conf = path.join(dir, 'mosquitto.conf');
+  // the config dir outlives stop() (start() again reuses it); it goes when the test process ends
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(
     conf,
     [
