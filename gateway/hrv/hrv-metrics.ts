@@ -5,9 +5,14 @@
  * - rmssd: root mean square of the N-1 successive differences (ms).
  * - sdsd: sample standard deviation of the successive differences, divisor (N-1)-1 (ms).
  * - nni_50 / nni_20: count of |successive difference| > 50 / 20 ms (strictly greater).
- * - pnni_50 / pnni_20: those counts divided by the number of differences (N-1), in percent.
- * - sd1, sd2: Poincaré plot axes, from sdsd and sdnn (Brennan, Palaniswami & Kamen 2001):
- *   sd1 = sqrt(sdsd^2 / 2), sd2 = sqrt(2 sdnn^2 - sdsd^2 / 2) (ms).
+ * - pnni_50 / pnni_20: those counts divided by the number of differences (N-1), in percent
+ *   (the convention of pyHRV and hrv-analysis; some tools divide by N).
+ * - sd1, sd2: Poincaré plot axes (Brennan, Palaniswami & Kamen 2001, IEEE TBME 48(11)): sample
+ *   standard deviations (divisor M-1 over the M = N-1 points (NN_i, NN_i+1)) of the points
+ *   projected on the axes perpendicular to and along the identity line:
+ *   sd1 = SD((NN_i+1 - NN_i) / sqrt 2) (= sdsd / sqrt 2), sd2 = SD((NN_i+1 + NN_i) / sqrt 2) (ms).
+ *   Computed directly rather than as sqrt(2 sdnn^2 - sd1^2), which is the same for long series
+ *   but can go negative (NaN) on short ones.
  * - lf, hf (ms^2), lf_hf: Welch PSD of the NN series resampled at 4 Hz (natural cubic spline on
  *   the cumulative beat times), linear trend removed, Hann windows of 256 samples (64 s) with
  *   50% overlap (one shorter window when the series is shorter), one-sided density integrated
@@ -39,7 +44,14 @@ export const HRV_SETTINGS = {
   minSpectralS: 120,
 } as const;
 
-export function computeHrv(nnMs: ArrayLike<number>): HrvMetrics {
+/**
+ * All metrics of one NN series (ms, artefacts already removed: see rr-artefacts.ts).
+ * Cost: O(N) for the time domain; the spectrum O(len/4Hz × 27 bins × 256) for >= 2 min of data.
+ *
+ * @example
+ *   computeHrv([800, 810, 790, 820, 800]).rmssd; // 21.2132
+ */
+export function computeHrv(nnMs: Float64Array | readonly number[] | ArrayLike<number>): HrvMetrics {
   const n = nnMs.length;
   const out: HrvMetrics = { mean_nni: NaN, sdnn: NaN, rmssd: NaN, sdsd: NaN, nni_50: NaN, pnni_50: NaN, nni_20: NaN, pnni_20: NaN, sd1: NaN, sd2: NaN, lf: NaN, hf: NaN, lf_hf: NaN };
   if (n < 2) return out;
@@ -65,6 +77,12 @@ export function computeHrv(nnMs: ArrayLike<number>): HrvMetrics {
   let dss = 0;
   for (let i = 1; i < n; i++) dss += (nnMs[i]! - nnMs[i - 1]! - dmean) ** 2;
   const sdsd = m > 1 ? Math.sqrt(dss / (m - 1)) : NaN;
+  // Poincaré: SD of the pair sums (x_i + x_i+1) / sqrt 2, divisor M-1; the pair differences give sdsd
+  let psum = 0;
+  for (let i = 1; i < n; i++) psum += nnMs[i]! + nnMs[i - 1]!;
+  const pmean = psum / m;
+  let pss = 0;
+  for (let i = 1; i < n; i++) pss += (nnMs[i]! + nnMs[i - 1]! - pmean) ** 2;
   Object.assign(out, {
     mean_nni: mean,
     sdnn,
@@ -74,14 +92,15 @@ export function computeHrv(nnMs: ArrayLike<number>): HrvMetrics {
     pnni_50: (100 * n50) / m,
     nni_20: n20,
     pnni_20: (100 * n20) / m,
-    sd1: Math.sqrt((sdsd * sdsd) / 2),
-    sd2: Math.sqrt(2 * sdnn * sdnn - (sdsd * sdsd) / 2),
+    sd1: sdsd / Math.SQRT2,
+    sd2: m > 1 ? Math.sqrt(pss / (m - 1)) / Math.SQRT2 : NaN,
   });
   if (sum / 1000 >= HRV_SETTINGS.minSpectralS) {
     const { lf, hf } = bandPowers(nnMs);
     out.lf = lf;
     out.hf = hf;
-    out.lf_hf = hf > 0 ? lf / hf : NaN;
+    // below 1e-6 ms^2 HF is numerical noise (RR quantisation alone gives ~0.1 ms^2): ratio unknown
+    out.lf_hf = hf > 1e-6 ? lf / hf : NaN;
   }
   return out;
 }

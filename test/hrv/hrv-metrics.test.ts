@@ -8,7 +8,9 @@ t.test('time domain by hand: 800, 810, 790, 820, 800 ms', async (t) => {
   // mean = 4020 / 5 = 804; deviations -4, 6, -14, 16, -4 -> squares sum 520 -> sdnn = sqrt(520/4) = 11.40175
   // differences 10, -20, 30, -20 -> squares 100+400+900+400 = 1800 -> rmssd = sqrt(1800/4) = 21.21320
   // mean diff 0 -> sdsd = sqrt(1800/3) = 24.49490; |d| > 20: only 30 -> nni_20 = 1, pnni_20 = 25%; nni_50 = 0
-  // sd1 = sqrt(600/2) = 17.32051; sd2 = sqrt(2*130 - 300) -> sqrt(-40) is NaN: too short for a Poincaré shape
+  // Poincaré points (800,810) (810,790) (790,820) (820,800): differences as above -> sd1 = sdsd / sqrt 2
+  // = sqrt(600/2) = 17.32051; pair sums 1610, 1600, 1610, 1620, mean 1610, deviations 0, -10, 0, 10
+  // -> SD = sqrt(200/3) = 8.16497 -> sd2 = 8.16497 / sqrt 2 = 5.77350
   const m = computeHrv([800, 810, 790, 820, 800]);
   t.equal(m.mean_nni, 804);
   t.ok(Math.abs(m.sdnn - 11.40175) < 1e-5);
@@ -18,7 +20,27 @@ t.test('time domain by hand: 800, 810, 790, 820, 800 ms', async (t) => {
   t.equal(m.nni_20, 1);
   t.equal(m.pnni_20, 25);
   t.ok(Math.abs(m.sd1 - 17.32051) < 1e-5);
+  t.ok(Math.abs(m.sd2 - 5.7735) < 1e-4, `sd2 ${m.sd2}`);
+  t.equal(m.pnni_50, 0);
   t.ok(Number.isNaN(m.lf), 'frequency domain unknown on 4 s of data');
+});
+
+t.test('time domain by hand: 1000, 1060, 990, 1000 ms (NN50 counts, N-1 divisor)', async (t) => {
+  // differences +60, -70, +10 (3 of them): |d| > 50 twice -> nni_50 = 2, pnni_50 = 2/3 = 66.6667 %;
+  // |d| > 20 twice -> nni_20 = 2, pnni_20 = 66.6667 %
+  // rmssd = sqrt((3600 + 4900 + 100) / 3) = sqrt(2866.667) = 53.5413
+  // mean diff = 0 -> sdsd = sqrt(8600 / 2) = 65.5744
+  // mean = 4050 / 4 = 1012.5; deviations -12.5, 47.5, -22.5, -12.5 -> squares 156.25 + 2256.25 + 506.25
+  // + 156.25 = 3075 -> sdnn = sqrt(3075 / 3) = 32.0156
+  const m = computeHrv(Float64Array.of(1000, 1060, 990, 1000));
+  t.equal(m.mean_nni, 1012.5);
+  t.equal(m.nni_50, 2);
+  t.ok(Math.abs(m.pnni_50 - 66.66667) < 1e-4);
+  t.equal(m.nni_20, 2);
+  t.ok(Math.abs(m.pnni_20 - 66.66667) < 1e-4);
+  t.ok(Math.abs(m.rmssd - 53.5413) < 1e-4, `rmssd ${m.rmssd}`);
+  t.ok(Math.abs(m.sdsd - 65.5744) < 1e-4, `sdsd ${m.sdsd}`);
+  t.ok(Math.abs(m.sdnn - 32.0156) < 1e-4, `sdnn ${m.sdnn}`);
 });
 
 t.test('too little data is unknown, not zero', async (t) => {
@@ -45,6 +67,25 @@ t.test('a 0.1 Hz modulation lands in LF with power A^2/2, a 0.25 Hz one in HF', 
   const hf = computeHrv(sinusoidRr(0.25, 20, 300));
   t.ok(Math.abs(hf.hf - 200) / 200 < 0.05, `HF ${hf.hf.toFixed(1)} ms^2 near 200`);
   t.ok(hf.lf_hf < 0.1);
+});
+
+t.test('two modulations: LF/HF comes out as the ratio of the analytic powers', async (t) => {
+  // A = 20 ms at 0.1 Hz -> 200 ms^2 in LF; A = 10 ms at 0.25 Hz -> 50 ms^2 in HF; LF/HF = 4
+  const rr: number[] = [];
+  let tS = 0;
+  while (tS < 300) {
+    const v = 850 + 20 * Math.sin(2 * Math.PI * 0.1 * tS) + 10 * Math.sin(2 * Math.PI * 0.25 * tS + 1);
+    rr.push(v);
+    tS += v / 1000;
+  }
+  const m = computeHrv(rr);
+  t.ok(Math.abs(m.lf - 200) / 200 < 0.06, `LF ${m.lf.toFixed(1)}`);
+  t.ok(Math.abs(m.hf - 50) / 50 < 0.06, `HF ${m.hf.toFixed(1)}`);
+  t.ok(Math.abs(m.lf_hf - 4) / 4 < 0.08, `LF/HF ${m.lf_hf.toFixed(3)}`);
+  // a flat series has no power at all (ratio unknown, not infinite)
+  const flat = computeHrv(new Array(400).fill(800));
+  t.ok(flat.lf < 1e-9, `flat LF ${flat.lf}`);
+  t.ok(Number.isNaN(flat.lf_hf));
 });
 
 t.test('artefact filter drops ectopic and out-of-range beats', async (t) => {
