@@ -28,6 +28,8 @@ export const OPERATOR_POLICY_SETTINGS = {
   /** the first minutes of a wearer are calibration (baselines for pupil, blinks, HR): only
    *  safety-critical kinds fire (s) */
   calibrationS: 180,
+  /** longest allowed shelve (s): shelving is time-limited (ISA-18.2 / IEC 62682 alarm shelving) */
+  maxShelveS: 3600,
 } as const;
 
 export type OperatorPolicySettings = { -readonly [K in keyof typeof OPERATOR_POLICY_SETTINGS]: number };
