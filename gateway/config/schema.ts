@@ -88,7 +88,7 @@ export const ConfigSchema = Type.Object(
       {
         url: Type.Union([Type.String({ pattern: '^(mqtts?|wss?|tcp|ssl)://' }), Type.Null()], { default: null, description: 'null: start the embedded broker' }),
         embeddedHost: Type.String({ default: '127.0.0.1' }),
-        embeddedPort: Type.Integer({ minimum: 1, maximum: 65535, default: 1883 }),
+        embeddedPort: Type.Integer({ minimum: 0, maximum: 65535, default: 1883, description: 'taken: the next free one; 0: any free port' }),
         clientId: Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()], { default: null }),
         username: Type.Union([Type.String(), Type.Null()], { default: null }),
         password: Type.Union([Type.String(), Type.Null()], { default: null }),
