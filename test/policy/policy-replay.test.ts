@@ -45,3 +45,29 @@ t.test('settings pass through to the policy', async (t) => {
   for await (const line of replayDriverPolicy(text, { level1AfterS: 1 })) out.push(JSON.parse(line));
   t.same(out, [{ t: 1, kind: 'distraction', level: 1 }]);
 });
+
+t.test('example scenarios: VATS glances, unresponsive after the warning, ack after the warning', async (t) => {
+  const ex = async (f: string) => collect(await readFile(new URL(`../../examples/policy/${f}`, import.meta.url), 'utf8'));
+  t.same(await ex('vats-glances.ndjson'), [
+    { t: 16, kind: 'vats', level: 1 },
+    { t: 21.5, kind: 'vats', level: 0 },
+  ], 'the fifth 2 s glance completes 10 s off road; 2 s attentive from 19.55 resets it');
+  t.same(await ex('unresponsive-after-warning.ndjson'), [
+    { t: 3, kind: 'distraction', level: 1 },
+    { t: 5, kind: 'distraction', level: 2 },
+    { t: 10, kind: 'vats', level: 1 },
+    { t: 11, kind: 'distraction', level: 3 },
+    { t: 14, kind: 'unresponsive', level: 3 },
+    { t: 17, kind: 'distraction', level: 1 },
+    { t: 17, kind: 'unresponsive', level: 0 },
+    { t: 17.3, kind: 'distraction', level: 0 },
+  ], 'standstill from 15.05 clears the sticky kinds at 17.0; the refilling buffer still says level 1 until 17.3');
+  t.same(await ex('ack-after-warning.ndjson'), [
+    { t: 3, kind: 'distraction', level: 1 },
+    { t: 5, kind: 'distraction', level: 2 },
+    { t: 10, kind: 'vats', level: 1 },
+    { t: 11, kind: 'distraction', level: 3 },
+    { t: 12.05, kind: 'distraction', level: 0 },
+    { t: 13, kind: 'vats', level: 0 },
+  ], 'an attentive tick at 11.05 answers the warning; the ack at 12.05 clears level 3');
+});
