@@ -18,7 +18,8 @@ import { PmdMeasurement } from './pmd-control-point.ts';
  *
  * Device time unit chosen here: µs since the Polar epoch (2000-01-01T00:00:00Z) as Float64, the
  * project's `device` clock unit. Float64 holds µs exactly until 2^53 µs (~285 years), and
- * the uint64 ns are converted without BigInt: hi * 2^32/1000 + lo/1000 (error < 1 ns).
+ * the uint64 ns are converted without BigInt: hi * 2^32/1000 + lo/1000; at 2026 dates (~8e14 µs)
+ * the Float64 step is 0.125 µs, far below any sample period.
  */
 export const PMD_EPOCH_UNIX_MS = Date.UTC(2000, 0, 1);
 
