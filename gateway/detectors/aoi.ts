@@ -22,7 +22,7 @@ const VALID = 0; // channel 0: valid gaze time; channel 1 + k: time in AOI k
  * loss and makes every AOI state unknown until the gaze is seen again. "In AOI now" is unknown
  * (NaN) whenever the newest sample is invalid: missing data never reads as eyes on road.
  *
- * Cost: O(AOIs × vertices) per valid sample; O(window / 250 ms) per AOI per windowed read.
+ * Cost: O(AOIs × vertices) per valid sample; O(60 buckets) per windowed read.
  *
  * @example
  *   const aoi = new AoiTracker([{ name: 'road_ahead', polygon: [[-20,-10],[20,-10],[20,10],[-20,10]] }]);
@@ -48,10 +48,10 @@ export class AoiTracker {
   private lastValidT = NaN;
   private lastValid = false;
 
-  constructor(aois: readonly AoiDefinition[], opts: { windowMs?: number; bridgeMs?: number; glanceCapacity?: number } = {}) {
+  constructor(aois: readonly AoiDefinition[], opts: { windowMs?: number; bridgeMs?: number; glanceCapacity?: number; bucketMs?: number } = {}) {
     this.windowMs = opts.windowMs ?? 30_000;
     this.bridgeMs = opts.bridgeMs ?? 500;
-    if (!(this.windowMs >= 250)) throw new RangeError('AOI windowMs must be >= 250 ms');
+    if (!(this.windowMs >= 1000)) throw new RangeError('AOI windowMs must be >= 1 s');
     if (!(this.bridgeMs >= 0)) throw new RangeError('AOI bridgeMs must be >= 0');
     const seen = new Set<string>();
     this.polys = aois.map((a) => {
@@ -80,7 +80,8 @@ export class AoiTracker {
       this.boxes.set([x0, y0, x1, y1], 4 * k);
     });
     this.glances = this.polys.map(() => new EventRing(opts.glanceCapacity ?? 512));
-    this.buckets = new TimeBuckets({ channels: 1 + n, bucketMs: 250, spanMs: this.windowMs });
+    // window / 60 buckets (500 ms for 30 s): edge resolution under 2% of the window, cheap reads
+    this.buckets = new TimeBuckets({ channels: 1 + n, bucketMs: opts.bucketMs ?? this.windowMs / 60, spanMs: this.windowMs });
     this.state = new Float64Array(n).fill(NaN);
     this.since = new Float64Array(n).fill(NaN);
   }

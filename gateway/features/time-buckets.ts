@@ -60,12 +60,41 @@ export class TimeBuckets {
 
   /** Sum of a channel over the whole buckets that make up [nowMs - windowMs, nowMs). */
   sum(nowMs: number, windowMs: number, channel: number): number {
+    const count = this.prepare(nowMs, windowMs);
+    const C = this.channels;
+    let i = this.startIdx;
+    let s = 0;
+    for (let k = 0; k < count; k++) {
+      s += this.data[i * C + channel]!;
+      if (++i === this.size) i = 0;
+    }
+    return s;
+  }
+
+  /** Sums of every channel over [nowMs - windowMs, nowMs) into out (length >= channels), in one pass. */
+  sumAll(nowMs: number, windowMs: number, out: Float64Array): Float64Array {
+    const count = this.prepare(nowMs, windowMs);
+    const C = this.channels;
+    out.fill(0, 0, C);
+    let i = this.startIdx;
+    for (let k = 0; k < count; k++) {
+      const base = i * C;
+      for (let c = 0; c < C; c++) out[c]! += this.data[base + c]!;
+      if (++i === this.size) i = 0;
+    }
+    return out;
+  }
+
+  private startIdx = 0;
+
+  /** Advances to the bucket before nowMs; sets startIdx; returns the number of buckets in the window. */
+  private prepare(nowMs: number, windowMs: number): number {
     const last = Math.ceil(nowMs / this.bucketMs) - 1;
     this.advance(last);
     const count = Math.min(this.size - 1, Math.ceil(windowMs / this.bucketMs));
-    let s = 0;
-    for (let b = last - count + 1; b <= last; b++) s += this.data[(((b % this.size) + this.size) % this.size) * this.channels + channel]!;
-    return s;
+    const first = last - count + 1;
+    this.startIdx = ((first % this.size) + this.size) % this.size;
+    return count;
   }
 
   /** Zeroes buckets that a jump forward in time skipped over, so stale sums never reappear. */

@@ -77,8 +77,11 @@ export class WearerFeatures {
   readonly rrFilter = new RrArtefactFilter();
   private readonly nn = new EventRing(1024);
   private readonly nnScratch = new Float64Array(1024);
+  private readonly disp = new Float64Array(6);
   private readonly stats: EventStats = { n: 0, sum: 0, max: 0, over: 0 };
-  private readonly reading: PerclosReading = { value: NaN, quality: FeatureQuality.Unknown };
+  private readonly reading: PerclosReading = { value: NaN, quality: FeatureQuality.Unknown, seenMs: NaN };
+  /** valid gaze time in coarse buckets (window / 60) for the per-minute rates */
+  private readonly validCoarse: TimeBuckets;
   private lastGazeT = NaN;
   private hrBpm = NaN;
   private hrT = NaN;
@@ -97,7 +100,8 @@ export class WearerFeatures {
     this.perclos = new Perclos({ windowMs: this.perclosWindowMs });
     this.aoi = new AoiTracker(opts.aois ?? [], { windowMs: opts.aoiWindowMs ?? 30_000 });
     this.road = this.aoi.indexOf('road_ahead');
-    this.gaze = new TimeBuckets({ channels: 6, bucketMs: 250, spanMs: Math.max(this.perclosWindowMs, DISPERSION_MS) });
+    this.gaze = new TimeBuckets({ channels: 6, bucketMs: 250, spanMs: DISPERSION_MS });
+    this.validCoarse = new TimeBuckets({ channels: 1, bucketMs: this.perclosWindowMs / 60, spanMs: this.perclosWindowMs });
   }
 
   /** RR intervals rejected as artefacts so far (ectopic, missed, out of range). */
@@ -137,6 +141,7 @@ export class WearerFeatures {
       g.addAt(s, SXX, x * x);
       g.addAt(s, SYY, y * y);
       g.addAt(s, SN, 1);
+      this.validCoarse.add(t, 0, dt);
     }
   }
 
@@ -182,7 +187,7 @@ export class WearerFeatures {
     const p = this.perclos.read(tMs, this.reading);
     set(I.perclos, p.value, p.quality);
     if (p.quality !== FeatureQuality.Unknown) {
-      const perMin = 60_000 / this.perclos.seenMs(tMs);
+      const perMin = 60_000 / p.seenMs;
       this.eye.blinkStats(tMs - W, this.stats, tMs);
       set(I.blink_rate_per_min, this.stats.n * perMin, p.quality);
       if (this.stats.n > 0) set(I.blink_mean_ms, this.stats.sum / this.stats.n, p.quality);
@@ -192,7 +197,7 @@ export class WearerFeatures {
     if (fresh) set(I.eye_closed_s, this.eye.currentClosureMs() / 1000, this.eye.source === ClosureSource.Openness ? FeatureQuality.Good : FeatureQuality.Proxy);
 
     // eye movements per minute of valid gaze
-    const validW = g.sum(tMs, W, VALID);
+    const validW = this.validCoarse.sum(tMs, W, 0);
     if (validW >= 0.5 * W) {
       const perMin = 60_000 / validW;
       this.ivt.fixations.stats(tMs - W, this.stats, Infinity, tMs);
@@ -202,11 +207,12 @@ export class WearerFeatures {
       set(I.saccade_rate_per_min, this.stats.n * perMin);
       if (this.stats.n > 0) set(I.saccade_peak_vel_deg_s, this.stats.sum / this.stats.n);
     }
-    const n10 = g.sum(tMs, DISPERSION_MS, SN);
-    if (g.sum(tMs, DISPERSION_MS, VALID) >= 0.5 * DISPERSION_MS && n10 >= 10) {
-      const mx = g.sum(tMs, DISPERSION_MS, SX) / n10;
-      const my = g.sum(tMs, DISPERSION_MS, SY) / n10;
-      const v = g.sum(tMs, DISPERSION_MS, SXX) / n10 - mx * mx + g.sum(tMs, DISPERSION_MS, SYY) / n10 - my * my;
+    const d = g.sumAll(tMs, DISPERSION_MS, this.disp);
+    const n10 = d[SN]!;
+    if (d[VALID]! >= 0.5 * DISPERSION_MS && n10 >= 10) {
+      const mx = d[SX]! / n10;
+      const my = d[SY]! / n10;
+      const v = d[SXX]! / n10 - mx * mx + d[SYY]! / n10 - my * my;
       set(I.gaze_dispersion_deg, Math.sqrt(Math.max(0, v)));
     }
     set(I.pupil_rel, this.pupil.ratio(tMs));

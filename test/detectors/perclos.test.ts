@@ -20,7 +20,7 @@ function run(ms: number, at: (t: number) => { open: number; valid: boolean }, wi
   return p;
 }
 
-const reading = () => ({ value: NaN, quality: FeatureQuality.Unknown as FeatureQuality });
+const reading = () => ({ value: NaN, quality: FeatureQuality.Unknown as FeatureQuality, seenMs: NaN });
 
 t.test('from openness: share of valid time >= 80% closed (Good)', async (t) => {
   // closed 300 ms out of every 3000 ms -> PERCLOS 0.1 over whole 60 s windows
@@ -72,5 +72,5 @@ t.test('same reading whatever the batch boundaries (sums are per sample)', async
 
 t.test('constructor validates', async (t) => {
   t.throws(() => new Perclos({ minValidShare: 0 }), RangeError);
-  t.throws(() => new Perclos({ windowMs: 10 }), RangeError);
+  t.throws(() => new Perclos({ windowMs: 10, bucketMs: 250 }), RangeError);
 });
