@@ -18,6 +18,7 @@ export function createGatewayMetrics(registry = new Registry()) {
     errors: new Counter({ name: 'afg_errors_total', help: 'Rejected input and failures by stable error code', labelNames: ['code'], registers: [registry] }),
     tickSeconds: new Histogram({ name: 'afg_tick_duration_seconds', help: 'Time to step all wearers once', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1], registers: [registry] }),
     inferenceSeconds: new Histogram({ name: 'afg_inference_duration_seconds', help: 'Attention estimation time per tick', buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05], registers: [registry] }),
+    messagesOut: new Counter({ name: 'afg_messages_out_total', help: 'Messages handed to the broker by class (attention, alert, decision, status)', labelNames: ['class'], registers: [registry] }),
     outboxDepth: new Gauge({ name: 'afg_outbox_depth', help: 'Alerts and decisions waiting for the broker', registers: [registry] }),
     alerts: new Counter({ name: 'afg_alerts_total', help: 'Alert transitions by kind and level', labelNames: ['kind', 'level'], registers: [registry] }),
     decisions: new Counter({ name: 'afg_decisions_total', help: 'Decisions by kind', labelNames: ['kind'], registers: [registry] }),
