@@ -206,7 +206,8 @@ export class BleWearableLink {
 
   private onDisconnect(): void {
     this.pendingPmd = null;
-    if (this.stopped) return;
+    // stopped, or a failed setup that already counted and scheduled its retry
+    if (this.stopped || this.timer) return;
     this.errors.count('AFG_E_DEVICE_IO');
     this.scheduleReconnect('disconnected');
   }

@@ -23,7 +23,7 @@ export type PmdMeasurement = (typeof PmdMeasurement)[keyof typeof PmdMeasurement
 export const PmdSettingType = { SampleRate: 0, Resolution: 1, Range: 2, RangeMilliUnit: 3, Channels: 4, Factor: 5 } as const;
 const SETTING_WIDTH = [2, 2, 2, 4, 1, 4] as const;
 
-/** Response status codes (PmdControlPointResponseCode in the SDK). */
+/** Response status codes 0..14 (PmdResponseCode in the SDK's PmdControlPointResponse). */
 export const PMD_STATUS = [
   'success',
   'invalid_op_code',
@@ -39,6 +39,7 @@ export const PMD_STATUS = [
   'invalid_number_of_channels',
   'invalid_state',
   'device_in_charger',
+  'disk_full',
 ] as const;
 export type PmdStatus = (typeof PMD_STATUS)[number] | 'unknown';
 

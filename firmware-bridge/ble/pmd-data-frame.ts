@@ -27,10 +27,17 @@ export const PMD_EPOCH_UNIX_MS = Date.UTC(2000, 0, 1);
 const MAX_FRAME = 512;
 const HEADER = 10;
 
-/** Bytes per channel value for a frame type, or 0 when the combination is not one we decode. */
-function valueWidth(mtype: number, frameType: number): number {
+/**
+ * Bytes per channel value for a frame type, or 0 when the combination is not one we decode.
+ * Compressed ACC type 0 is not "int8 deltas": in the Polar SDK (AccData.dataFromCompressedType0)
+ * it has a 16-bit reference in G units scaled by the stream's `factor` setting, which the
+ * gateway does not request, so such frames are refused (counted) rather than decoded wrongly.
+ * Compressed ACC type 1 (16-bit reference, mG) is the SDK's; compressed type 2 (24-bit) and
+ * compressed ECG (24-bit reference) follow the same rule by extension.
+ */
+function valueWidth(mtype: number, frameType: number, compressed: boolean): number {
   if (mtype === PmdMeasurement.Ecg) return frameType === 0 ? 3 : 0;
-  if (mtype === PmdMeasurement.Acc) return frameType <= 2 ? frameType + 1 : 0;
+  if (mtype === PmdMeasurement.Acc) return frameType > 2 || (compressed && frameType === 0) ? 0 : frameType + 1;
   return 0;
 }
 
@@ -80,7 +87,7 @@ export class PmdFrameDecoder {
     const mtype = p[0]! & 0x3f;
     const ft = p[9]!;
     const compressed = (ft & 0x80) !== 0;
-    const width = valueWidth(mtype, ft & 0x7f);
+    const width = valueWidth(mtype, ft & 0x7f, compressed);
     if (width === 0) return this.reject();
     const ch = mtype === PmdMeasurement.Ecg ? 1 : 3;
     const lo = (p[1]! | (p[2]! << 8) | (p[3]! << 16)) + p[4]! * 0x1000000;
@@ -171,9 +178,9 @@ function writeSigned(out: Uint8Array, i: number, v: number, width: number): void
   }
 }
 
-function checkColumns(type: PmdMeasurement, frameType: number, channels: readonly ArrayLike<number>[], n: number): number {
-  const width = valueWidth(type, frameType);
-  if (width === 0) throw new RangeError(`no PMD frame type ${frameType} for measurement ${type}`);
+function checkColumns(type: PmdMeasurement, frameType: number, compressed: boolean, channels: readonly ArrayLike<number>[], n: number): number {
+  const width = valueWidth(type, frameType, compressed);
+  if (width === 0) throw new RangeError(`no ${compressed ? 'compressed ' : ''}PMD frame type ${frameType} for measurement ${type}`);
   if (channels.length !== (type === PmdMeasurement.Ecg ? 1 : 3)) throw new RangeError('ECG takes 1 channel, ACC 3');
   if (!Number.isInteger(n) || n < 1 || channels.some((c) => c.length < n)) throw new RangeError('n must be >= 1 and within every channel');
   return width;
@@ -185,7 +192,7 @@ function checkColumns(type: PmdMeasurement, frameType: number, channels: readonl
  * @example encodePmdFrame(PmdMeasurement.Ecg, 0, 2_000_000_000n, [Int32Array.of(-32766, 32770)], 2)
  */
 export function encodePmdFrame(type: PmdMeasurement, frameType: number, lastSampleNs: bigint, channels: readonly ArrayLike<number>[], n: number): Uint8Array {
-  const width = checkColumns(type, frameType, channels, n);
+  const width = checkColumns(type, frameType, false, channels, n);
   const out = new Uint8Array(HEADER + n * channels.length * width);
   writeHeader(out, type, lastSampleNs, frameType);
   for (let s = 0, i = HEADER; s < n; s++) for (const col of channels) (writeSigned(out, i, col[s]!, width), (i += width));
@@ -206,7 +213,7 @@ function bitsFor(d: number): number {
  * @example encodePmdDeltaFrame(PmdMeasurement.Acc, 1, tNs, [x, y, z], n, 16) // frame type 0x81
  */
 export function encodePmdDeltaFrame(type: PmdMeasurement, frameType: number, lastSampleNs: bigint, channels: readonly ArrayLike<number>[], n: number, blockSize = 255): Uint8Array {
-  const width = checkColumns(type, frameType, channels, n);
+  const width = checkColumns(type, frameType, true, channels, n);
   if (!Number.isInteger(blockSize) || blockSize < 1 || blockSize > 255) throw new RangeError('blockSize must be 1..255');
   const ch = channels.length;
   const bytes: number[] = [];

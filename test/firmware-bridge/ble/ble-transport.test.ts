@@ -133,6 +133,8 @@ t.test('strap: power on, discover, connect, notify HR, disconnect, reconnect wit
   r.tick(1000);
   r.bindings.notifyValue('u-strap', '180d', '2a37', hex('06 3C'));
   await until('HR after reconnect', () => r.batches.length >= 4);
+  await new Promise((res) => setTimeout(res, 20));
+  t.equal(r.batches.length, 4, 'one batch per notification: no listeners left over from the first connection');
   t.same([(r.batches[3]!.b as HrBatch).bpm[0], r.batches[3]!.at], [60, 2000]);
 
   await r.transport.stop();

@@ -25,6 +25,7 @@ t.test('control point responses: status names, settings, errors counted', async 
   t.match(parsePmdResponse(hex('F0 02 00 00 00'), e), { op: 2, type: 0, status: 'success' });
   t.match(parsePmdResponse(hex('F0 02 02 0A'), e), { op: 2, type: 2, statusCode: 10, status: 'invalid_mtu' });
   t.match(parsePmdResponse(hex('F0 02 00 06 00'), e), { status: 'already_in_state' });
+  t.match(parsePmdResponse(hex('F0 02 00 0D 00'), e), { status: 'device_in_charger' });
   t.match(parsePmdResponse(hex('F0 02 00 C8 00'), e), { status: 'unknown' });
   // get ACC settings: rates 25,50,100,200; resolution 16; ranges 2,4,8
   const r = parsePmdResponse(hex('F0 01 02 00 00 | 00 04 19 00 32 00 64 00 C8 00 | 01 01 10 00 | 02 03 02 00 04 00 08 00'), e);
@@ -83,6 +84,7 @@ t.test('delta frames, decoded by hand', async (t) => {
   // the encoder produces exactly these bytes
   t.equal(toHex(encodePmdDeltaFrame(PmdMeasurement.Acc, 1, 2_000_000_000n, [[1000, 1001, 997], [-1000, -1002, -1002], [0, 3, 4]], 3)), toHex(hex(`02 ${TS} 81 E8 03 18 FC 00 00 03 02 F1 88 00`)));
   t.equal(toHex(encodePmdDeltaFrame(PmdMeasurement.Ecg, 0, 2_000_000_000n, [[100, 101, 100, 98, 98]], 5)), toHex(hex(`00 ${TS} 80 64 00 00 02 04 2D`)));
+  t.throws(() => encodePmdDeltaFrame(PmdMeasurement.Acc, 0, 0n, [[1], [2], [3]], 1), RangeError, 'no compressed ACC type 0');
 });
 
 t.test('malformed frames are counted, never thrown', async (t) => {
@@ -101,6 +103,7 @@ t.test('malformed frames are counted, never thrown', async (t) => {
     `02 ${TS} 81 E8 03 18 FC 00 00 00 02`, // zero bit width
     `02 ${TS} 81 E8 03 18 FC 00 00 21 01 00 00 00 00 00 00 00 00 00 00 00 00 00`, // 33-bit width
     `02 ${TS} 81 E8 03 18 FC 00 00 03`, // dangling block header
+    `02 ${TS} 80 E8 03 18 FC 00 00 03 02 F1 88 00`, // compressed ACC type 0: G units x factor in the SDK, refused
   ];
   for (const b of bad) t.equal(dec.decode(hex(b)), null, b);
   t.equal(dec.decode(new Uint8Array(600)), null, 'oversized');
@@ -119,7 +122,9 @@ t.test('property: encode -> decode round trips, plain and delta', async (t) => {
       const cols = [0, 1, 2].map((c) => samples.map((s) => s[c]!));
       const e = new ErrorCounter();
       const dec = new PmdFrameDecoder({ device: 'd', errors: e, accRateHz: 50 });
-      for (const frame of [encodePmdFrame(PmdMeasurement.Acc, ft, ns, cols, n), encodePmdDeltaFrame(PmdMeasurement.Acc, ft, ns, cols, n, blockSize)]) {
+      const frames = [encodePmdFrame(PmdMeasurement.Acc, ft, ns, cols, n)];
+      if (ft > 0) frames.push(encodePmdDeltaFrame(PmdMeasurement.Acc, ft, ns, cols, n, blockSize));
+      for (const frame of frames) {
         if (frame.length > 512) continue;
         const b = dec.decode(frame) as AccBatch;
         if (!b || e.total() !== 0) return false;
