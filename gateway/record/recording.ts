@@ -38,7 +38,8 @@ function bytesOf(a: TypedColumn, n: number): Uint8Array {
 }
 
 function column(kind: SampleBatch['kind'], name: string, bytes: Uint8Array): TypedColumn {
-  const buf = bytes.slice().buffer;
+  // a copy into a fresh, aligned buffer (Node's decoder hands out Buffers that view a shared pool)
+  const buf = Uint8Array.prototype.slice.call(bytes).buffer;
   if (name === 't') return new Float64Array(buf);
   if (name === 'valid' || (kind === 'hr' && name === 'contact')) return new Uint8Array(buf);
   return new Float32Array(buf);
@@ -113,29 +114,28 @@ export async function readRecording(file: string): Promise<{ header: RecordingHe
   } catch (err) {
     throw new AfgError('AFG_E_RECORDING_INVALID', `cannot read recording ${file}: ${(err as Error).message}`);
   }
-  const entries: RecordingEntry[] = [];
-  let header: RecordingHeader | null = null;
+  const values: unknown[] = [];
   try {
-    for (const v of decodeMulti(data)) {
-      if (header === null) {
-        const h = v as RecordingHeader;
-        if (h?.format !== 'afg-recording' || h.version !== 1) throw new Error('not an afg recording (bad header)');
-        header = h;
-        continue;
-      }
-      const r = v as BatchRecord | TickRecord | SpeedRecord;
+    for (const v of decodeMulti(data)) values.push(v);
+  } catch (err) {
+    // a recording cut off by a crash keeps what was complete; garbage from the start is an error
+    if (values.length === 0) throw new AfgError('AFG_E_RECORDING_INVALID', `recording ${file} is invalid: ${(err as Error).message}`);
+  }
+  const header = values[0] as RecordingHeader | undefined;
+  if (header === undefined) throw new AfgError('AFG_E_RECORDING_INVALID', `recording ${file} is empty`);
+  if (header?.format !== 'afg-recording' || header.version !== 1) throw new AfgError('AFG_E_RECORDING_INVALID', `recording ${file} is not an afg recording (bad header)`);
+  const entries: RecordingEntry[] = [];
+  for (let i = 1; i < values.length; i++) {
+    const r = values[i] as BatchRecord | TickRecord | SpeedRecord;
+    try {
       if (r.k === 't') entries.push({ kind: 'tick', t: r.t });
       else if (r.k === 'v') entries.push({ kind: 'speed', wearer: r.w, speedMps: r.v });
       else if (r.k === 'b') entries.push({ kind: 'batch', wearer: r.w, batch: toBatch(r) });
-      else throw new Error('unknown record');
-    }
-  } catch (err) {
-    // a recording cut off by a crash keeps what was complete; anything else is an error
-    if (!(header && err instanceof RangeError)) {
-      throw new AfgError('AFG_E_RECORDING_INVALID', `recording ${file} is invalid: ${(err as Error).message}`);
+      else throw new Error('unknown record kind');
+    } catch (err) {
+      throw new AfgError('AFG_E_RECORDING_INVALID', `recording ${file}, record ${i}: ${(err as Error).message}`);
     }
   }
-  if (!header) throw new AfgError('AFG_E_RECORDING_INVALID', `recording ${file} is empty`);
   return { header, entries };
 }
 

@@ -21,19 +21,20 @@ t.test('the demo floor, recorded and replayed, yields the scripted alerts exactl
   t.same(replayed.map((a) => [a.id, a.rev].join(':')).length, live.alerts.length);
 
   // The script (examples/scenarios/demo-floor.yaml) and the policies fix these, to the tick:
-  // op-2c91 loses its tracker at 6 s: estimate sensor_lost ~0.5 s later, operator alert after 3 s more;
-  // dr-19c2 looks away 8..14 s: Euro NCAP distraction 1 at 3 s, 2 at 5 s of buffer, cleared when back;
-  // dr-4b8e closes the eyes 14..17.5 s while moving: microsleep at 1 s, sleep (sticky) at 3 s.
+  // op-2c91 loses its tracker at 6 s: estimate sensor_lost ~0.5 s later, operator alert 3 s after;
+  // dr-19c2 looks away from 8 s for 6 s: Euro NCAP distraction 1 at 3 s, 2 at 5 s of buffer, back to
+  // 1 and cleared as the buffer refills; dr-4b8e's eyes shut while moving from 15 s: microsleep at
+  // 1 s, sleep (sticky) at 3 s.
   t.same(summary(replayed), [
-    '9.55 op-2c91 sensor_lost 1 active',
-    '11.25 dr-19c2 distraction 1 active',
-    '13.25 dr-19c2 distraction 2 active',
-    '14.35 dr-19c2 distraction 1 active',
-    '15.00 dr-4b8e microsleep 2 active',
-    '15.10 dr-19c2 distraction 0 cleared',
-    '17.00 dr-4b8e sleep 3 active',
-    '17.55 dr-4b8e microsleep 0 cleared',
-    '19.55 op-2c91 sensor_lost 0 cleared',
+    '9.30 op-2c91 sensor_lost 1 active',
+    '11.10 dr-19c2 distraction 1 active',
+    '13.10 dr-19c2 distraction 2 active',
+    '14.25 dr-19c2 distraction 1 active',
+    '15.05 dr-19c2 distraction 0 cleared',
+    '16.00 dr-4b8e microsleep 2 active',
+    '18.00 dr-4b8e sleep 3 active',
+    '18.55 dr-4b8e microsleep 0 cleared',
+    '19.50 op-2c91 sensor_lost 0 cleared',
   ]);
   t.equal(live.errors.total(), 0, 'no codec errors on clean emulated bytes');
 });
