@@ -147,5 +147,7 @@ t.test('the plugin accepts a bare registry and refuses missing options', async (
   t.teardown(() => bad.close());
   // @ts-expect-error: missing health on purpose
   bad.register(dashboardPlugin, { floor: h.floor, metrics: new Registry() });
-  await t.rejects(bad.ready(), /floor, health and metrics are required/);
+  await t.rejects(async () => {
+    await bad.ready();
+  }, /floor, health and metrics are required/);
 });

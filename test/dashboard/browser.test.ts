@@ -1,0 +1,193 @@
+import t from 'tap';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { requireBinary } from '../helpers/system-binary.ts';
+import { alert, estimate, startDashboard, testLayout } from './floor-fixture.ts';
+
+const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts');
+const HOSTILE = '<img src=x onerror=alert(1)>';
+const skip = requireBinary('chromium');
+
+async function launch(): Promise<Browser> {
+  // Debian's chromium, no browser download; flags keep it quiet and offline in a container
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+async function listening(o: Parameters<typeof startDashboard>[0] = {}) {
+  const h = await startDashboard(o);
+  await h.app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (h.app.server.address() as { port: number }).port;
+  return { ...h, port, url: `http://127.0.0.1:${port}/` };
+}
+
+/** Console errors, CSP violations and dialogs (an executed onerror=alert would open one). */
+async function watch(page: Page) {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()} at ${m.location().url}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('dialog', (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return problems;
+}
+
+t.test('the floor and the alert list update live in headless Chromium', { skip }, async (t) => {
+  const h = await listening({ layout: testLayout(`Press ${HOSTILE}`), plugin: { heartbeatMs: 1000, wearerPeriodMs: 100 } });
+  t.teardown(() => h.app.close());
+  const browser = await launch();
+  t.teardown(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const problems = await watch(page);
+  await page.goto(h.url);
+
+  await page.locator('#live', { hasText: 'Live' }).waitFor({ timeout: 10_000 });
+  t.equal(await page.locator('#site').textContent(), 'plant-a');
+  t.equal(await page.locator('[data-station]').count(), 3, 'every station is on the map');
+  t.equal(await page.locator('[data-wearer]').count(), 3, 'every wearer is on the map');
+  t.match(await page.locator('[data-wearer="dr-19c2"]').textContent(), /no estimate yet/, 'no data is not shown as a state of the person');
+
+  // the hostile station name is text, not markup
+  t.equal(await page.locator('[data-station="st-press"] .name').evaluate((e) => e.firstChild?.textContent), `Press ${HOSTILE}`);
+  t.equal(await page.locator('img').count(), 0, 'no element was created from the name');
+
+  // stations sit where the layout puts them: (1,0) right of (0,0), (0,1) below it
+  const box = async (id: string) => (await page.locator(`[data-station="${id}"]`).boundingBox())!;
+  const [press, weld, pack] = [await box('st-press'), await box('st-weld'), await box('st-pack')];
+  t.ok(weld.x > press.x && Math.abs(weld.y - press.y) < 2, 'x orders columns');
+  t.ok(pack.y > press.y && Math.abs(pack.x - press.x) < 2, 'y orders rows');
+
+  // live estimate
+  h.bus.emit('estimate', estimate('op-7f3a', 1000, 'drowsy', 0.37));
+  const op = page.locator('[data-wearer="op-7f3a"]');
+  await page.locator('[data-wearer="op-7f3a"][data-state="drowsy"]').waitFor({ timeout: 5000 });
+  t.match(await op.textContent(), /drowsy · 37%/);
+  t.notMatch(String(await op.getAttribute('class')), /lvl-/, 'a state without an alert stays grey');
+
+  // live alert: list row, wearer and station turn abnormal with a shape and words as well as colour
+  h.bus.emit('alert', alert('a1', 0, 'active', { level: 2, station: 'st-press' }));
+  const row = page.locator('tr[data-alert="a1"]');
+  await row.waitFor({ timeout: 5000 });
+  const cells = await row.locator('td').allTextContents();
+  t.same(cells.slice(1), ['▲ medium', 'drowsiness', 'op-7f3a', `Press ${HOSTILE}`, 'active']);
+  await page.locator('[data-wearer="op-7f3a"].lvl-2').waitFor({ timeout: 5000 });
+  t.match(await op.textContent(), /▲ drowsiness/);
+  t.match(String(await page.locator('[data-station="st-press"]').getAttribute('class')), /lvl-2/);
+  t.match(String(await page.locator('[data-station="st-press"]').getAttribute('aria-label')), /alert medium/);
+  t.match(await page.locator('#summary').textContent(), /1 active alert/);
+
+  // the episode clears: the row stays (cleared), the wearer goes back to grey
+  h.bus.emit('alert', alert('a1', 1, 'cleared', { level: 0, station: 'st-press' }));
+  await page.locator('tr[data-alert="a1"].cleared').waitFor({ timeout: 5000 });
+  await page.waitForFunction(() => !document.querySelector('[data-wearer="op-7f3a"]')?.className.includes('lvl-'), undefined, { timeout: 5000 });
+  t.equal(await page.locator('img').count(), 0);
+
+  // sensor loss is shown as such (dashed, with the word), not as a state of the person
+  h.bus.emit('estimate', estimate('op-21bc', 2000, 'sensor_lost', null));
+  await page.locator('[data-wearer="op-21bc"].lost').waitFor({ timeout: 5000 });
+  t.match(await page.locator('[data-wearer="op-21bc"]').textContent(), /sensor lost/);
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  h.bus.emit('alert', alert('a2', 0, 'active', { level: 3, kind: 'glance_away', wearer: 'dr-19c2', role: 'driver', station: undefined }));
+  await page.locator('tr[data-alert="a2"]').waitFor({ timeout: 5000 });
+  const driver = page.locator('[data-wearer="dr-19c2"]');
+  await page.locator('[data-wearer="dr-19c2"].lvl-3').waitFor({ timeout: 5000 });
+  t.match(await driver.textContent(), /■ glance_away/);
+  const bg = (l: typeof driver) => l.evaluate((e) => getComputedStyle(e).backgroundColor);
+  t.not(await bg(driver), await bg(page.locator('[data-station="st-pack"]')), 'an alerting wearer is not drawn like a normal station');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-floor.png'), fullPage: true });
+
+  t.same(problems, [], 'no console errors, CSP violations or dialogs');
+});
+
+t.test('the page is usable by keyboard, has landmarks and labels, and its text has enough contrast', { skip }, async (t) => {
+  const h = await listening();
+  t.teardown(() => h.app.close());
+  h.bus.emit('alert', alert('a1', 0, 'active', { level: 3 }));
+  h.bus.emit('alert', alert('a2', 0, 'active', { level: 1, wearer: 'op-21bc', station: 'st-weld' }));
+  h.bus.emit('estimate', estimate('dr-19c2', 10, 'sensor_lost', null));
+  const browser = await launch();
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  const problems = await watch(page);
+  await page.goto(h.url);
+  await page.locator('tr[data-alert="a2"]').waitFor({ timeout: 10_000 });
+
+  t.equal(await page.locator('header').count(), 1);
+  t.equal(await page.locator('main').count(), 1);
+  t.equal(await page.locator('html').getAttribute('lang'), 'en');
+  const unlabelled = await page.$$eval('section, [role=list], ul', (els) => els.filter((e) => !e.getAttribute('aria-labelledby') && !e.getAttribute('aria-label')).length);
+  t.equal(unlabelled, 0, 'every region and list has a label');
+
+  const reached = new Set<string>();
+  for (let i = 0; i < 20; i++) {
+    await page.keyboard.press('Tab');
+    const id = await page.evaluate(() => {
+      const a = document.activeElement as HTMLElement | null;
+      return a?.dataset.station ?? a?.dataset.wearer ?? a?.dataset.alert ?? null;
+    });
+    if (id) reached.add(id);
+  }
+  for (const id of ['st-press', 'st-weld', 'st-pack', 'op-7f3a', 'dr-19c2', 'a1']) t.ok(reached.has(id), `${id} is reachable with Tab`);
+
+  // WCAG 2.1 relative luminance and contrast ratio (https://www.w3.org/TR/WCAG21/#dfn-contrast-ratio)
+  const worst = await page.evaluate(() => {
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]: number[]) => {
+      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+    };
+    const bgOf = (e: Element | null): number[] => {
+      for (let n = e; n; n = n.parentElement) {
+        const c = rgb(getComputedStyle(n).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3]! > 0)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    let min = { ratio: 99, text: '' };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const e = n.parentElement;
+      if (!e || !n.textContent?.trim() || e.closest('.visually-hidden, .skip') || e.offsetParent === null) continue;
+      const l1 = lum(rgb(getComputedStyle(e).color));
+      const l2 = lum(bgOf(e));
+      const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+      if (ratio < min.ratio) min = { ratio, text: n.textContent.trim().slice(0, 40) };
+    }
+    return min;
+  });
+  t.ok(worst.ratio >= 4.5, `lowest text contrast ${worst.ratio.toFixed(2)}:1 ("${worst.text}") is at least 4.5:1`);
+  t.same(problems, []);
+});
+
+t.test('the live indicator turns stale without events and live again after the EventSource reconnects', { skip }, async (t) => {
+  const h = await listening({ plugin: { heartbeatMs: 60_000 } });
+  const browser = await launch();
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(h.url);
+  const live = page.locator('#live');
+  await page.locator('#live.ok').waitFor({ timeout: 10_000 });
+  // no heartbeat for > 5 s while the connection stays open (a hung gateway)
+  await page.locator('#live.stale', { hasText: 'no update' }).waitFor({ timeout: 10_000 });
+  t.match(await live.textContent(), /Stale/);
+  // the gateway goes away, then comes back on the same port: EventSource reconnects by itself
+  await h.app.close();
+  const again = await startDashboard();
+  t.teardown(() => again.app.close());
+  await again.app.listen({ host: '127.0.0.1', port: h.port });
+  again.bus.emit('alert', alert('after', 0, 'active'));
+  await page.locator('#live.ok').waitFor({ timeout: 15_000 });
+  await page.locator('tr[data-alert="after"]').waitFor({ timeout: 5000 });
+  t.match(await live.textContent(), /Live/);
+});
