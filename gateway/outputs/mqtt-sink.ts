@@ -151,6 +151,17 @@ export class MqttSink {
     for (const u of this.unsubscribe.splice(0)) u();
     const client = this.client;
     if (!client) return;
+    if (!client.connected && !client.disconnecting) {
+      // mid-reconnect (a broker restart, a keep-alive miss under load): give it a moment, so
+      // line systems get a clean "offline" rather than a stale retained "online"
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(timeoutMs, 1500));
+        client.once('connect', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     if (client.connected) {
       const offline = JSON.stringify({ state: 'offline', site: this.o.site, gateway: this.o.gateway, version: this.o.version, startedAt: this.startedAt, ts: this.now() } satisfies StatusPayload);
       await Promise.race([

@@ -39,16 +39,23 @@ t.test('the gateway process against a real Mosquitto: scripted alerts arrive, cl
   let out = '';
   gw.stdout.on('data', (d: Buffer) => (out += d.toString()));
   gw.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => gw.on('exit', (code) => r(code)));
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((r) =>
+    gw.on('exit', (code) => {
+      exitCode = code;
+      r(code);
+    }),
+  );
   t.teardown(() => gw.kill('SIGKILL'));
 
   const alerts = () => messages.filter((m) => m.topic === 'afg/v1/it-plant/gw-it/alerts').map((m) => JSON.parse(m.payload) as { role: string; kind: string; wearer: string });
   const deadline = started + 30_000;
-  while (Date.now() < deadline && !(alerts().some((a) => a.role === 'driver') && alerts().some((a) => a.role === 'operator'))) {
+  while (Date.now() < deadline && exitCode === undefined && !(alerts().some((a) => a.role === 'driver') && alerts().some((a) => a.role === 'operator'))) {
     await new Promise((r) => setTimeout(r, 200));
   }
   const elapsed = (Date.now() - started) / 1000;
-  t.ok(alerts().some((a) => a.role === 'driver'), `a driver alert within 30 s (${elapsed.toFixed(1)} s)`);
+  if (exitCode !== undefined) t.fail(`the gateway exited early (${exitCode}):\n${out}`);
+  t.ok(alerts().some((a) => a.role === 'driver'), `a driver alert within 30 s (${elapsed.toFixed(1)} s)`, { output: out.slice(-3000) });
   t.ok(alerts().some((a) => a.role === 'operator'), 'an operator alert within 30 s');
   t.ok(messages.some((m) => m.topic === 'afg/v1/it-plant/gw-it/status' && JSON.parse(m.payload).state === 'online'), 'status online');
   t.ok(messages.some((m) => m.topic.startsWith('afg/v1/it-plant/gw-it/wearers/') && m.topic.endsWith('/attention')), 'attention telemetry');
@@ -72,7 +79,7 @@ t.test('the gateway process against a real Mosquitto: scripted alerts arrive, cl
   const code = await exited;
   t.equal(code, 0, 'exit 0 on SIGTERM');
   t.ok(Date.now() - stopAt < 5000, `stopped within 5 s (${Date.now() - stopAt} ms)`);
-  await new Promise((r) => setTimeout(r, 300));
-  const statuses = messages.filter((m) => m.topic === 'afg/v1/it-plant/gw-it/status').map((m) => JSON.parse(m.payload).state);
-  t.equal(statuses.at(-1), 'offline', 'offline status published at stop');
+  const statuses = () => messages.filter((m) => m.topic === 'afg/v1/it-plant/gw-it/status').map((m) => JSON.parse(m.payload).state as string);
+  for (let i = 0; i < 30 && statuses().at(-1) !== 'offline'; i++) await new Promise((r) => setTimeout(r, 100));
+  t.equal(statuses().at(-1), 'offline', `offline status published at stop (status sequence: ${statuses().join(', ')})`);
 });
