@@ -122,6 +122,9 @@ function buildFloor() {
     else mobile.append(li);
   }
   for (const id of ui.stationEls.keys()) updateStation(id);
+  const noMobile = mobile.childElementCount === 0;
+  mobile.hidden = noMobile;
+  $('mobile-title').hidden = noMobile;
 }
 
 function alertOrder(a, b) {

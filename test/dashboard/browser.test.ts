@@ -191,3 +191,38 @@ t.test('the live indicator turns stale without events and live again after the E
   await page.locator('tr[data-alert="after"]').waitFor({ timeout: 5000 });
   t.match(await live.textContent(), /Live/);
 });
+
+t.test('200 wearers at 10 Hz: the page keeps up and ends on every wearer\'s latest estimate', { skip }, async (t) => {
+  const stations = Array.from({ length: 40 }, (_, i) => ({ id: `st-${i}`, name: `Station ${i}`, x: i % 10, y: Math.floor(i / 10) }));
+  const wearers = Array.from({ length: 200 }, (_, i) => ({ id: `op-${i.toString(16).padStart(4, '0')}`, role: 'operator' as const, station: `st-${i % 40}` }));
+  const h = await listening({ layout: { site: 'plant-b', gateway: 'gw-2', stations, wearers } });
+  t.teardown(() => h.app.close());
+  const browser = await launch();
+  t.teardown(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  const problems = await watch(page);
+  await page.goto(h.url);
+  await page.locator('#live.ok').waitFor({ timeout: 10_000 });
+  t.equal(await page.locator('[data-wearer]').count(), 200);
+  let tick = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      tick++;
+      wearers.forEach((w, i) => h.bus.emit('estimate', estimate(w.id, tick * 100, 'attentive', ((tick * 7 + i) % 100) / 100)));
+      if (tick === 20) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 100);
+  });
+  const expected = Object.fromEntries(wearers.map((w, i) => [w.id, `${Math.round((((20 * 7 + i) % 100) / 100) * 100)}%`]));
+  await page.waitForFunction(
+    (exp) => [...document.querySelectorAll<HTMLElement>('[data-wearer]')].every((e) => e.textContent?.endsWith(`· ${exp[e.dataset.wearer!]}`)),
+    expected,
+    { timeout: 10_000 },
+  );
+  t.pass('every wearer shows its latest score');
+  t.equal(await page.evaluate(() => document.querySelectorAll('[data-station]').length), 40, 'the page still answers');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-200-wearers.png'), fullPage: true });
+  t.same(problems, []);
+});
