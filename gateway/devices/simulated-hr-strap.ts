@@ -1,9 +1,8 @@
 import { HrsStrapEmulator } from '../../firmware-bridge/emulators/hrs-strap-emulator.ts';
-import { parseHeartRateMeasurement } from '../../firmware-bridge/ble/heart-rate-measurement.ts';
+import { heartRateToBatches, parseHeartRateMeasurement } from '../../firmware-bridge/ble/heart-rate-measurement.ts';
 import type { SignalSimulator } from '../../firmware-bridge/simulator/signal-simulator.ts';
 import type { DeviceStatus } from '../core/event-bus.ts';
 import type { ErrorCounter } from '../core/errors.ts';
-import type { HrBatch, RrBatch } from '../core/types.ts';
 import { LinkHealth, type BatchSink, type DeviceRuntime } from './device-runtime.ts';
 
 /**
@@ -45,20 +44,9 @@ export class SimulatedHrStrap implements DeviceRuntime {
       if (!m) continue;
       const t = note.t + this.t0;
       this.lastContact = m.contact;
-      const hr: HrBatch = { kind: 'hr', device: this.id, clock: 'gateway', n: 1, t: Float64Array.of(t), bpm: Float32Array.of(m.bpm), contact: Uint8Array.of(m.contact) };
+      const { hr, rr } = heartRateToBatches(m, this.id, t);
       this.sink(this.wearer, hr);
-      const n = m.rr1024.length;
-      if (n) {
-        const rr: RrBatch = { kind: 'rr', device: this.id, clock: 'gateway', n, t: new Float64Array(n), rrMs: new Float32Array(n) };
-        let end = t;
-        for (let i = n - 1; i >= 0; i--) {
-          const ms = (m.rr1024[i]! * 1000) / 1024;
-          rr.rrMs[i] = ms;
-          rr.t[i] = end;
-          end -= ms;
-        }
-        this.sink(this.wearer, rr);
-      }
+      if (rr) this.sink(this.wearer, rr);
       this.health.batch(nowMs, 1, m.contact === 1 ? 0 : 1);
     }
   }
