@@ -17,7 +17,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../outputs/embedded-br
 import { MqttSink } from '../outputs/mqtt-sink.ts';
 import { Outbox } from '../outputs/outbox.ts';
 import { FleetPipeline } from '../pipeline/fleet-pipeline.ts';
-import { RecordingWriter } from '../record/recording.ts';
+import { recordFleet } from '../record/recording.ts';
 import { GatewayStore } from '../store/gateway-store.ts';
 
 export interface GatewayStartOptions {
@@ -110,18 +110,8 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
     cleanup.push(() => sink.stop());
     if (!sink.connected) log.warn(`AFG_E_MQTT_CONNECT: broker ${brokerUrl} not reachable yet; alerts wait in the outbox`);
 
-    let recorder: RecordingWriter | null = null;
     if (o.record) {
-      recorder = await RecordingWriter.create(path.resolve(o.record), {
-        format: 'afg-recording',
-        version: 1,
-        epochAtZeroMs: epochAtZero,
-        fleet: { site: config.site, gateway: config.gateway, tickMs: config.tickMs, stations: config.stations, wearers: config.wearers, aois: config.aois },
-      });
-      const rec = recorder;
-      fleet.onIngest((w, b) => rec.batch(w, b));
-      fleet.onTick((t) => rec.tick(t));
-      fleet.onVehicleSpeed((w, v) => rec.vehicleSpeed(w, v));
+      const rec = await recordFleet(fleet, path.resolve(o.record), epochAtZero, config);
       cleanup.push(() => rec.close());
     }
 

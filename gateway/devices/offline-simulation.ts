@@ -4,7 +4,7 @@ import { EventBus } from '../core/event-bus.ts';
 import { ErrorCounter } from '../core/errors.ts';
 import type { Alert } from '../core/types.ts';
 import { FleetPipeline } from '../pipeline/fleet-pipeline.ts';
-import { RecordingWriter } from '../record/recording.ts';
+import { recordFleet } from '../record/recording.ts';
 import { applyScenarioFloor } from './scenario-fleet-config.ts';
 import { buildSimulatedFleet } from './simulated-fleet.ts';
 
@@ -23,19 +23,7 @@ export async function runOfflineSimulation(o: { config: GatewayConfig; scenario:
   const fleet = new FleetPipeline({ config, bus, toEpochMs: (t) => epoch + t });
   const alerts: Alert[] = [];
   bus.on('alert', (a) => alerts.push(a));
-  let recorder: RecordingWriter | null = null;
-  if (o.record) {
-    recorder = await RecordingWriter.create(o.record, {
-      format: 'afg-recording',
-      version: 1,
-      epochAtZeroMs: epoch,
-      fleet: { site: config.site, gateway: config.gateway, tickMs: config.tickMs, stations: config.stations, wearers: config.wearers, aois: config.aois },
-    });
-    const rec = recorder;
-    fleet.onIngest((w, b) => rec.batch(w, b));
-    fleet.onTick((t) => rec.tick(t));
-    fleet.onVehicleSpeed((w, v) => rec.vehicleSpeed(w, v));
-  }
+  const recorder = o.record ? await recordFleet(fleet, o.record, epoch, config) : null;
   const errors = new ErrorCounter();
   const sims = buildSimulatedFleet({ scenario: o.scenario, seed: config.simulation.seed, gazeRateHz: config.simulation.gazeRateHz, startMs: 0, errors, sink: (w, b) => fleet.ingest(w, b) });
   for (const s of sims.values()) for (const d of s.devices) await d.start();

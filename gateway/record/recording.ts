@@ -2,7 +2,7 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { decodeMulti, encode } from '@msgpack/msgpack';
 import { AfgError } from '../core/errors.ts';
 import type { SampleBatch } from '../core/types.ts';
-import type { FleetConfig } from '../pipeline/fleet-pipeline.ts';
+import type { FleetConfig, FleetPipeline } from '../pipeline/fleet-pipeline.ts';
 
 /**
  * Recording file: what the codecs produced (after clock sync, in gateway time) plus the ticks,
@@ -147,4 +147,21 @@ function toBatch(r: BatchRecord): SampleBatch {
     cols[name] = column(r.kind, name, bytes);
   }
   return { kind: r.kind, device: r.dev, clock: 'gateway', n: r.n, ...(r.kind === 'gaze' ? { units: r.units ?? 'deg' } : {}), ...cols } as unknown as SampleBatch;
+}
+
+/**
+ * Records everything a FleetPipeline is given (batches, vehicle speeds, ticks), so a replay
+ * steps it identically. The caller closes the returned writer.
+ */
+export async function recordFleet(fleet: FleetPipeline, file: string, epochAtZeroMs: number, config: FleetConfig): Promise<RecordingWriter> {
+  const rec = await RecordingWriter.create(file, {
+    format: 'afg-recording',
+    version: 1,
+    epochAtZeroMs,
+    fleet: { site: config.site, gateway: config.gateway, tickMs: config.tickMs, stations: config.stations, wearers: config.wearers, aois: config.aois },
+  });
+  fleet.onIngest((w, b) => rec.batch(w, b));
+  fleet.onTick((t) => rec.tick(t));
+  fleet.onVehicleSpeed((w, v) => rec.vehicleSpeed(w, v));
+  return rec;
 }
