@@ -12,6 +12,7 @@ import type { SampleBatch } from '../core/types.ts';
 import type { DeviceRuntime } from '../devices/device-runtime.ts';
 import { applyScenarioFloor } from '../devices/scenario-fleet-config.ts';
 import { SerialEyeTrackerDevice } from '../devices/serial-eye-tracker-device.ts';
+import { BleWearables, type BleWearableEntry } from '../devices/ble-wearables.ts';
 import { buildSimulatedFleet, type SimulatedWearer } from '../devices/simulated-fleet.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../outputs/embedded-broker.ts';
 import { MqttSink } from '../outputs/mqtt-sink.ts';
@@ -125,16 +126,23 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       simulated = buildSimulatedFleet({ scenario, seed: config.simulation.seed, gazeRateHz: config.simulation.gazeRateHz, startMs: now(), errors, sink: sinkBatch });
       for (const s of simulated.values()) devices.push(...s.devices);
     }
+    const bleEntries: BleWearableEntry[] = [];
     for (const w of config.wearers) {
       for (const d of w.devices) {
         if (d.transport.type === 'simulated') continue; // covered by the scenario
         if (d.transport.type === 'serial' && d.kind === 'serial-eye-tracker') {
           devices.push(new SerialEyeTrackerDevice({ device: d, wearer: w.id, errors, sink: sinkBatch, now }));
+        } else if (d.transport.type === 'ble' && (d.kind === 'hrs-strap' || d.kind === 'polar-h10')) {
+          bleEntries.push({ device: d, wearer: w.id });
         } else {
-          errors.count('AFG_E_BLE_UNAVAILABLE');
-          log.error(`AFG_E_BLE_UNAVAILABLE: device ${d.id} (${d.kind} over ${d.transport.type}) is not supported by this build yet; the gateway runs on without it`);
+          errors.count('AFG_E_INPUT_INVALID');
+          log.error(`AFG_E_INPUT_INVALID: device ${d.id}: a ${d.kind} cannot use a ${d.transport.type} transport; it is not started`);
         }
       }
+    }
+    if (bleEntries.length) {
+      const ble = new BleWearables({ entries: bleEntries, errors, sink: sinkBatch, now, onUnavailable: (e) => log.error(`${e.message}; BLE devices ${bleEntries.map((x) => x.device.id).join(', ')} are not started, the gateway runs on without them`) });
+      devices.push(...ble.devices);
     }
     for (const d of devices) await d.start();
     cleanup.push(async () => {
