@@ -5,6 +5,7 @@ import type { ErrorCounter } from '../core/errors.ts';
 import type { BatchSink, DeviceRuntime } from './device-runtime.ts';
 import { SimulatedEyeTracker } from './simulated-eye-tracker.ts';
 import { SimulatedHrStrap } from './simulated-hr-strap.ts';
+import { SimulatedPolarH10 } from './simulated-polar-h10.ts';
 
 export interface SimulatedWearer {
   sim: SignalSimulator;
@@ -12,14 +13,16 @@ export interface SimulatedWearer {
 }
 
 /**
- * Builds the emulated devices of a scenario: per wearer one serial eye tracker and one HRS
- * strap, each with its own seeded clock error, all driven by the wearer's signal simulator.
+ * Builds the emulated devices of a scenario: per wearer one serial eye tracker, and a standard
+ * HRS strap for operators or a Polar H10 (HR + ECG + acceleration) for drivers, each with its
+ * own seeded clock error, all driven by the wearer's signal simulator.
  */
 export function buildSimulatedFleet(opts: { scenario: Scenario; seed: number; gazeRateHz: number; startMs: number; errors: ErrorCounter; sink: BatchSink }): Map<string, SimulatedWearer> {
   const out = new Map<string, SimulatedWearer>();
   const rnd = new SeededRandom(opts.seed);
   opts.scenario.wearers.forEach((w, i) => {
-    const simOpts: ConstructorParameters<typeof SignalSimulator>[0] = { scenario: w, seed: w.seed ?? opts.seed * 1000 + i, gazeRateHz: opts.gazeRateHz };
+    const h10 = w.role === 'driver';
+    const simOpts: ConstructorParameters<typeof SignalSimulator>[0] = { scenario: w, seed: w.seed ?? opts.seed * 1000 + i, gazeRateHz: opts.gazeRateHz, ...(h10 ? { accRateHz: 200 } : {}) };
     if (opts.scenario.loopS !== undefined) simOpts.loopS = opts.scenario.loopS;
     const sim = new SignalSimulator(simOpts);
     const suffix = w.wearer.slice(3);
@@ -35,7 +38,9 @@ export function buildSimulatedFleet(opts: { scenario: Scenario; seed: number; ga
         errors: opts.errors,
         sink: opts.sink,
       }),
-      new SimulatedHrStrap({ id: `hrs-${suffix}`, wearer: w.wearer, sim, startMs: opts.startMs, errors: opts.errors, sink: opts.sink }),
+      h10
+        ? new SimulatedPolarH10({ id: `h10-${suffix}`, wearer: w.wearer, sim, driftPpm: rnd.range(-40, 40), startMs: opts.startMs, errors: opts.errors, sink: opts.sink })
+        : new SimulatedHrStrap({ id: `hrs-${suffix}`, wearer: w.wearer, sim, startMs: opts.startMs, errors: opts.errors, sink: opts.sink }),
     ];
     out.set(w.wearer, { sim, devices });
   });
