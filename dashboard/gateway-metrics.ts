@@ -25,9 +25,19 @@ export function createGatewayMetrics(registry = new Registry()) {
     mqttConnected: new Gauge({ name: 'afg_mqtt_connected', help: '1 while connected to the broker', registers: [registry] }),
     executionProvider: new Gauge({ name: 'afg_execution_provider_info', help: 'Execution provider in use (value 1)', labelNames: ['provider', 'estimator'], registers: [registry] }),
     wearers: new Gauge({ name: 'afg_wearers', help: 'Wearers by current state', labelNames: ['state'], registers: [registry] }),
+    deviceUp: new Gauge({ name: 'afg_device_connected', help: '1 while the device link is connected and delivering', labelNames: ['device', 'kind'], registers: [registry] }),
+    deviceBattery: new Gauge({ name: 'afg_device_battery_percent', help: 'Battery level reported by the device (absent when unknown)', labelNames: ['device'], registers: [registry] }),
+    deviceRate: new Gauge({ name: 'afg_device_sample_rate_hz', help: 'Achieved sample rate of the device link', labelNames: ['device'], registers: [registry] }),
     attach(bus: EventBus): void {
       bus.on('alert', (a) => m.alerts.inc({ kind: a.kind, level: String(a.level) }));
       bus.on('decision', (d) => m.decisions.inc({ kind: d.kind }));
+      // device health only: heart rate and other biosignals stay off /metrics (it may be scraped off the box)
+      bus.on('device', (d) => {
+        m.deviceUp.set({ device: d.device, kind: d.kind }, d.state === 'connected' ? 1 : 0);
+        if (d.battery === null) m.deviceBattery.remove({ device: d.device });
+        else m.deviceBattery.set({ device: d.device }, d.battery);
+        m.deviceRate.set({ device: d.device }, d.rateHz);
+      });
     },
   };
   return m;

@@ -18,8 +18,32 @@ const ui = {
   lastEvent: 0,
   dirty: new Set(),
   alertsDirty: false,
+  devices: new Map(),
+  devicesDirty: false,
   frame: 0,
 };
+
+const DEVICE_STATE_TEXT = { connected: 'connected', connecting: '… connecting', sensor_lost: '⊘ sensor lost', disconnected: '⊘ disconnected', error: '✕ error' };
+
+function renderDevices() {
+  const rows = [...ui.devices.values()]
+    .sort((a, b) => a.device.localeCompare(b.device))
+    .map((d) => {
+      const abnormal = d.state !== 'connected';
+      const lowBattery = d.battery !== null && d.battery < 20;
+      return el(
+        'tr',
+        { class: abnormal ? 'abnormal' : '', 'data-device': d.device },
+        el('td', { text: `${d.device} (${d.kind})` }),
+        el('td', { text: d.wearer }),
+        el('td', { text: DEVICE_STATE_TEXT[d.state] ?? d.state, title: d.detail ?? '' }),
+        el('td', { text: d.battery === null ? '—' : `${lowBattery ? '▲ ' : ''}${Math.round(d.battery)} %` }),
+        el('td', { text: `${d.rateHz} Hz` }),
+        el('td', { text: `${Math.round(d.validity * 100)} %` }),
+      );
+    });
+  $('devices').replaceChildren(...rows);
+}
 
 const $ = (id) => document.getElementById(id);
 function el(tag, props = {}, ...children) {
@@ -167,6 +191,8 @@ function render() {
   for (const s of stations) updateStation(s);
   if (ui.alertsDirty) renderAlerts();
   ui.alertsDirty = false;
+  if (ui.devicesDirty) renderDevices();
+  ui.devicesDirty = false;
 }
 
 function schedule() {
@@ -194,8 +220,10 @@ function onSnapshot(ev) {
   ui.wearers = new Map(snap.wearers.map((w) => [w.id, w]));
   ui.alerts = new Map(snap.alerts.map((a) => [a.id, a]));
   ui.dirty.clear();
+  ui.devices = new Map((snap.devices ?? []).map((d) => [d.device, d]));
   buildFloor();
   renderAlerts();
+  renderDevices();
 }
 
 function connect() {
@@ -226,7 +254,14 @@ function connect() {
     ui.alertsDirty = true;
     schedule();
   });
-  for (const name of ['device', 'decision', 'heartbeat']) es.addEventListener(name, touch);
+  es.addEventListener('device', (ev) => {
+    touch();
+    const d = JSON.parse(ev.data);
+    ui.devices.set(d.device, d);
+    ui.devicesDirty = true;
+    schedule();
+  });
+  for (const name of ['decision', 'heartbeat']) es.addEventListener(name, touch);
   es.onerror = () => {
     setLive(false, 'connection lost, reconnecting…');
     // EventSource retries by itself unless the server refused it outright

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { requireBinary } from '../helpers/system-binary.ts';
-import { alert, estimate, startDashboard, testLayout } from './floor-fixture.ts';
+import { alert, device, estimate, startDashboard, testLayout } from './floor-fixture.ts';
 
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts');
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -224,5 +224,26 @@ t.test('200 wearers at 10 Hz: the page keeps up and ends on every wearer\'s late
   t.pass('every wearer shows its latest score');
   t.equal(await page.evaluate(() => document.querySelectorAll('[data-station]').length), 40, 'the page still answers');
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-200-wearers.png'), fullPage: true });
+  t.same(problems, []);
+});
+
+t.test('device health: battery, state and rate of each link, live', { skip }, async (t) => {
+  const h = await listening({ plugin: { heartbeatMs: 1000, wearerPeriodMs: 100 } });
+  t.teardown(() => h.app.close());
+  const browser = await launch();
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  const problems = await watch(page);
+  await page.goto(h.url);
+  await page.locator('#live', { hasText: 'Live' }).waitFor({ timeout: 10_000 });
+  h.bus.emit('device', { ...device('h10-19c2', 'connected'), wearer: 'dr-19c2', kind: 'polar-h10', battery: 12, rateHz: 331, validity: 1 });
+  h.bus.emit('device', { ...device('et-7f3a', 'sensor_lost'), wearer: 'op-7f3a', battery: null });
+  const h10 = page.locator('[data-device="h10-19c2"]');
+  await h10.waitFor({ timeout: 5000 });
+  t.match(await h10.textContent(), /h10-19c2 \(polar-h10\)dr-19c2connected▲ 12 %331 Hz100 %/, 'low battery marked with a symbol, not colour alone');
+  const lost = page.locator('[data-device="et-7f3a"]');
+  await lost.waitFor({ timeout: 5000 });
+  t.match(await lost.textContent(), /⊘ sensor lost/);
+  t.match(await lost.textContent(), /—/, 'unknown battery is a dash, never 0');
   t.same(problems, []);
 });

@@ -79,6 +79,8 @@ t.test('GET /metrics is Prometheus text with the gateway metrics', async (t) => 
   h.metrics.outboxDepth.set(4);
   h.metrics.executionProvider.set({ provider: 'cpu', estimator: 'rule-based/1' }, 1);
   h.bus.emit('alert', alert('a1', 0, 'active'));
+  h.bus.emit('device', { ...device('h10-1', 'connected'), kind: 'polar-h10', battery: 64, rateHz: 331 });
+  h.bus.emit('device', { ...device('et-2', 'sensor_lost'), battery: null });
   const res = await h.app.inject('/metrics');
   t.equal(res.statusCode, 200);
   t.match(res.headers['content-type'], /text\/plain/);
@@ -90,6 +92,12 @@ t.test('GET /metrics is Prometheus text with the gateway metrics', async (t) => 
   t.match(text, /afg_alerts_total\{kind="drowsiness",level="2"\} 1/);
   t.match(text, /afg_execution_provider_info\{provider="cpu",estimator="rule-based\/1"\} 1/);
   t.match(text, /# TYPE afg_process_/);
+  t.match(text, /afg_device_connected\{device="h10-1",kind="polar-h10"\} 1/);
+  t.match(text, /afg_device_connected\{device="et-2",kind="serial-eye-tracker"\} 0/);
+  t.match(text, /afg_device_battery_percent\{device="h10-1"\} 64/);
+  t.notMatch(text, /afg_device_battery_percent\{device="et-2"\}/, 'unknown battery is absent, not 0');
+  t.match(text, /afg_device_sample_rate_hz\{device="h10-1"\} 331/);
+  t.notMatch(text, /bpm|heart_rate|rmssd/i, 'no biosignals on /metrics');
 });
 
 t.test('the page and its assets are served with a strict CSP and security headers', async (t) => {
