@@ -231,8 +231,15 @@ export class OpenGazeParser {
     }
     let sum = 0;
     let k = 0;
-    if (seen[F.LPMM] && row[F.LPMMV] === 1 && row[F.LPMM]! > 0) (sum += row[F.LPMM]!), k++;
-    if (seen[F.RPMM] && row[F.RPMMV] === 1 && row[F.RPMM]! > 0) (sum += row[F.RPMM]!), k++;
+    // a pupil counts only with its own valid flag (LPMMV / RPMMV) set; 0 mm is "not measured"
+    if (seen[F.LPMM] && seen[F.LPMMV] && row[F.LPMMV] === 1 && row[F.LPMM]! > 0) {
+      sum += row[F.LPMM]!;
+      k++;
+    }
+    if (seen[F.RPMM] && seen[F.RPMMV] && row[F.RPMMV] === 1 && row[F.RPMM]! > 0) {
+      sum += row[F.RPMM]!;
+      k++;
+    }
     const i = this.n;
     // TIME has 10 µs resolution (5 decimals): rounding to whole µs removes binary-float noise
     this.t[i] = Math.round(tSec * 1e6);

@@ -78,6 +78,13 @@ t.test('TIME wins over FPOGS; pupil is the mean of the valid LPMM/RPMM; LPD (pix
   t.equal(parser.stats().cntGaps, 0);
 });
 
+t.test('a pupil without its own valid flag is unknown, even after a record that had one', async (t) => {
+  const { parser, got } = setup();
+  parser.push('<REC TIME="1.0" FPOGX="0.5" FPOGY="0.5" FPOGV="1" LPMM="3.0" LPMMV="1" />\r\n<REC TIME="1.1" FPOGX="0.5" FPOGY="0.5" FPOGV="1" LPMM="4.0" />\r\n');
+  t.equal(got.pupil[0], 3);
+  t.ok(Number.isNaN(got.pupil[1]), 'no stale LPMMV from the previous record');
+});
+
 t.test('FPOGV=0 samples are kept, marked invalid', async (t) => {
   const { parser, got } = setup();
   parser.push('<REC TIME="1.00000" FPOGX="0.50000" FPOGY="0.50000" FPOGV="0" />\r\n<REC TIME="1.01667" FPOGX="0.6" FPOGY="0.4" FPOGV="1" />\r\n');
