@@ -1,4 +1,5 @@
 import t from 'tap';
+import * as zmq from 'zeromq';
 import { ErrorCounter } from '../../../gateway/core/errors.ts';
 import type { GazeBatch } from '../../../gateway/core/types.ts';
 import { PupilCoreLink, type PupilCoreLinkOptions, type PupilTimeExchange } from '../../../firmware-bridge/pupil-core/pupil-core-link.ts';
@@ -180,6 +181,61 @@ t.test('silence while Pupil Remote is still up: sensor_lost, never a state of th
   await waitFor('re-asked Pupil Remote', () => r.link.status().subPort !== null && r.link.status().reconnects >= 1);
   await warmUp(r);
   t.equal(r.link.status().state, 'connected');
+});
+
+t.test('Pupil Remote that never answers: REQ times out, counted once, retried with growing backoff', async (t) => {
+  const mute = new zmq.Reply({ linger: 0 });
+  await mute.bind('tcp://127.0.0.1:*');
+  const port = Number(/:(\d+)$/.exec(mute.lastEndpoint!)![1]);
+  const errors = new ErrorCounter();
+  const link = new PupilCoreLink({
+    device: 'p',
+    remotePort: port,
+    errors,
+    onBatch: () => undefined,
+    requestTimeoutMs: 100,
+    backoff: { initialMs: 20, maxMs: 80 },
+  });
+  t.teardown(async () => {
+    await link.close();
+    mute.close();
+  });
+  link.start();
+  await waitFor('three failed handshakes', () => link.status().attempt >= 3);
+  const st = link.status();
+  t.equal(st.state, 'connecting');
+  t.equal(st.subPort, null);
+  t.equal(errors.get('AFG_E_DEVICE_IO'), 1);
+  t.match(st.lastError ?? '', /./, 'the timeout is reported in status');
+  t.ok(st.retryDelayMs! >= 80, `backoff doubled up to the cap (${st.retryDelayMs})`);
+});
+
+t.test('Pupil Remote absent at start, appears later: the link connects', async (t) => {
+  const probe = new PupilCoreEmulator({ rateHz: 0 });
+  const { remotePort } = await probe.start();
+  await probe.stop(); // a port that was free a moment ago
+  const emu = new PupilCoreEmulator({ rateHz: 100, remotePort });
+  const errors = new ErrorCounter();
+  let samples = 0;
+  const link = new PupilCoreLink({
+    device: 'p',
+    remotePort,
+    errors,
+    onBatch: (b) => (samples += b.n),
+    requestTimeoutMs: 100,
+    backoff: { initialMs: 20, maxMs: 100 },
+  });
+  t.teardown(async () => {
+    await link.close();
+    await emu.stop();
+  });
+  link.start();
+  await waitFor('failed handshakes', () => link.status().attempt >= 2);
+  t.equal(samples, 0);
+  await emu.start();
+  await waitFor('data', () => samples >= 3);
+  t.equal(link.status().state, 'connected');
+  t.equal(errors.get('AFG_E_DEVICE_IO'), 1);
 });
 
 t.test('constructor validation and close before start', async (t) => {
