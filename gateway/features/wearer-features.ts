@@ -1,4 +1,4 @@
-import type { AccBatch, FeatureFrame, GazeBatch, HrBatch, RrBatch } from '../core/types.ts';
+import type { AccBatch, EcgBatch, FeatureFrame, GazeBatch, HrBatch, RrBatch } from '../core/types.ts';
 import { FeatureQuality } from '../core/types.ts';
 import { AoiTracker, type AoiDefinition } from '../detectors/aoi.ts';
 import { ClosureSource, EyeClosure } from '../detectors/eye-closure.ts';
@@ -6,6 +6,7 @@ import { IvtFixationSaccade } from '../detectors/ivt-fixation-saccade.ts';
 import { Motion } from '../detectors/motion.ts';
 import { Perclos, type PerclosReading } from '../detectors/perclos.ts';
 import { PupilBaseline } from '../detectors/pupil-baseline.ts';
+import { RPeakDetector } from '../detectors/r-peak-detector.ts';
 import { RrArtefactFilter } from '../hrv/rr-artefacts.ts';
 import { EventRing, type EventStats } from './event-ring.ts';
 import { FEATURE_NAMES, featureIndex, type FeatureName } from './feature-names.ts';
@@ -87,6 +88,8 @@ export class WearerFeatures {
   private hrT = NaN;
   private hrContact = 0;
   private lastRrT = NaN;
+  private ecgPeaks: RPeakDetector | null = null;
+  private lastEcgPeakT = NaN;
 
   constructor(opts: WearerFeaturesOptions) {
     if (!opts || typeof opts.wearer !== 'string' || !opts.wearer) throw new TypeError('WearerFeatures needs a wearer id');
@@ -163,8 +166,33 @@ export class WearerFeatures {
       const t = b.t[i]!;
       if (t <= this.lastRrT) continue;
       this.lastRrT = t;
+      if (t <= this.nn.newestTime()) continue; // already covered by ECG-derived beats
       if (this.rrFilter.accept(b.rrMs[i]!)) this.nn.push(t, b.rrMs[i]!);
     }
+  }
+
+  /**
+   * ECG (e.g. Polar H10 at 130 Hz): R peaks (Pan & Tompkins) give RR intervals. The strap's own
+   * RR intervals are preferred; ECG-derived ones fill in when those have been absent for 5 s.
+   */
+  pushEcg(b: EcgBatch): void {
+    if (b.n < 2) return;
+    if (!this.ecgPeaks) {
+      const rate = Math.round(((b.n - 1) * 1000) / (b.t[b.n - 1]! - b.t[0]!));
+      if (!(rate >= 100 && rate <= 2000)) return;
+      this.ecgPeaks = new RPeakDetector({ rateHz: rate, onPeak: (t) => this.onEcgPeak(t) });
+    }
+    this.ecgPeaks.push(b);
+  }
+
+  private onEcgPeak(t: number): void {
+    const prev = this.lastEcgPeakT;
+    this.lastEcgPeakT = t;
+    if (Number.isNaN(prev)) return;
+    if (!Number.isNaN(this.lastRrT) && t - this.lastRrT < 5000) return;
+    if (t <= this.nn.newestTime()) return;
+    const rr = t - prev;
+    if (this.rrFilter.accept(rr)) this.nn.push(t, rr);
   }
 
   pushAcc(b: AccBatch): void {

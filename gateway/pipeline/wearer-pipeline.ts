@@ -75,7 +75,8 @@ export class WearerPipeline {
         this.features.pushAcc(b);
         break;
       case 'ecg':
-        break; // ECG-derived beats arrive as RR from the device; raw ECG is not used by the features yet
+        this.features.pushEcg(b);
+        break;
     }
   }
 

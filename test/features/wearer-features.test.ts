@@ -118,3 +118,34 @@ t.test('a strap without skin contact gives unknown HR, never 0', async (t) => {
   t.equal(v(f.frame(2500), 'hr_bpm'), 72);
   t.ok(Number.isNaN(v(f.frame(9000), 'hr_bpm')), 'stale HR is unknown');
 });
+
+t.test('ECG fills in HRV when the strap sends no RR intervals; the strap is preferred when it does', async (t) => {
+  const { EcgWaveform } = await import('../../firmware-bridge/simulator/ecg-waveform.ts');
+  const FS = 130;
+  const beats: number[] = [];
+  for (let b = 400, k = 0; b < 90_000; k++, b += 800 + 40 * Math.sin(k / 2)) beats.push(b);
+  const wave = new EcgWaveform();
+  let next = 0;
+  const n = Math.floor((90_000 * FS) / 1000);
+  const ecg = { kind: 'ecg' as const, device: 'h10', clock: 'gateway' as const, n, t: new Float64Array(n), uV: new Float32Array(n) };
+  for (let i = 0; i < n; i++) {
+    const tt = (i * 1000) / FS;
+    while (next < beats.length && beats[next]! <= tt + 400) wave.addBeat(beats[next++]!);
+    ecg.t[i] = tt;
+    ecg.uV[i] = wave.sample(tt);
+  }
+  // the RMSSD of the true beats over the last 60 s
+  const rr = beats.slice(1).map((b, i) => ({ t: b, rr: b - beats[i]! })).filter((x) => x.t > 30_000 && x.t <= 90_000);
+  let ss = 0;
+  for (let i = 1; i < rr.length; i++) ss += (rr[i]!.rr - rr[i - 1]!.rr) ** 2;
+  const trueRmssd = Math.sqrt(ss / (rr.length - 1));
+  const f = new WearerFeatures({ wearer: 'dr-19c2' });
+  f.pushEcg(ecg);
+  const got = v(f.frame(90_000), 'rmssd_ms');
+  t.ok(Math.abs(got - trueRmssd) < 6, `RMSSD from ECG ${got.toFixed(1)} ms vs true ${trueRmssd.toFixed(1)} ms (peaks are quantised to 7.7 ms samples)`);
+
+  const g = new WearerFeatures({ wearer: 'dr-19c2' });
+  g.pushRr({ kind: 'rr', device: 'h10', clock: 'gateway', n: rr.length, t: Float64Array.from(rr.map((x) => x.t)), rrMs: Float32Array.from(rr.map((x) => x.rr)) });
+  g.pushEcg(ecg);
+  t.ok(Math.abs(v(g.frame(90_000), 'rmssd_ms') - trueRmssd) < 0.01, 'with strap RR, the exact strap intervals are used');
+});
