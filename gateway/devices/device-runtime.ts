@@ -39,6 +39,18 @@ export class LinkHealth {
     if (n > 0) this.lastSeen = nowMs;
   }
 
+  /**
+   * The DeviceStatus of a link whose only health signal is its data: `sensor_lost` after
+   * `silentAfterMs` without a batch (or before the first), `connected` otherwise.
+   */
+  status(nowMs: number, link: { device: string; wearer: string; kind: string; transport: string; silentAfterMs: number; battery: number | null; errors: Record<string, number>; detail?: string }): DeviceStatus {
+    const { rateHz, validity } = this.read(nowMs);
+    const silent = this.lastSeen === null || nowMs - this.lastSeen > link.silentAfterMs;
+    const out: DeviceStatus = { device: link.device, wearer: link.wearer, kind: link.kind, transport: link.transport, state: silent ? 'sensor_lost' : 'connected', lastSeen: this.lastSeen, rateHz, validity, battery: link.battery, errors: link.errors };
+    if (link.detail !== undefined) out.detail = link.detail;
+    return out;
+  }
+
   /** Rolls the window every second; returns rate (Hz) and validity (0..1) of the last one. */
   read(nowMs: number): { rateHz: number; validity: number } {
     if (!Number.isNaN(this.since) && nowMs - this.since >= 1000) {

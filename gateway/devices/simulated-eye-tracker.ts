@@ -68,21 +68,7 @@ export class SimulatedEyeTracker implements DeviceRuntime {
   }
 
   status(nowMs: number): DeviceStatus {
-    const { rateHz, validity } = this.health.read(nowMs);
-    const silent = this.health.lastSeen === null || nowMs - this.health.lastSeen > 2000;
-    return {
-      device: this.id,
-      wearer: this.wearer,
-      kind: this.kind,
-      transport: this.transport,
-      state: silent ? 'sensor_lost' : 'connected',
-      lastSeen: this.health.lastSeen,
-      rateHz,
-      validity,
-      battery: Math.round(this.battery),
-      errors: this.errors.snapshot() as Record<string, number>,
-      detail: `clock drift ${this.sync.driftPpm.toFixed(1)} ppm`,
-    };
+    return this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 2000, battery: Math.round(this.battery), errors: this.errors.snapshot() as Record<string, number>, detail: `clock drift ${this.sync.driftPpm.toFixed(1)} ppm` });
   }
 
   async stop(): Promise<void> {}

@@ -52,21 +52,7 @@ export class SimulatedHrStrap implements DeviceRuntime {
   }
 
   status(nowMs: number): DeviceStatus {
-    const { rateHz, validity } = this.health.read(nowMs);
-    const silent = this.health.lastSeen === null || nowMs - this.health.lastSeen > 5000;
-    return {
-      device: this.id,
-      wearer: this.wearer,
-      kind: this.kind,
-      transport: this.transport,
-      state: silent ? 'sensor_lost' : 'connected',
-      lastSeen: this.health.lastSeen,
-      rateHz,
-      validity,
-      battery: 90,
-      errors: this.errors.snapshot() as Record<string, number>,
-      detail: this.lastContact === 1 ? 'no skin contact' : 'skin contact',
-    };
+    return this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 5000, battery: 90, errors: this.errors.snapshot() as Record<string, number>, detail: this.lastContact === 1 ? 'no skin contact' : 'skin contact' });
   }
 
   async stop(): Promise<void> {}

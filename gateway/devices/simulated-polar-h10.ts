@@ -87,21 +87,9 @@ export class SimulatedPolarH10 implements DeviceRuntime {
   }
 
   status(nowMs: number): DeviceStatus {
-    const { rateHz, validity } = this.health.read(nowMs);
-    const silent = this.health.lastSeen === null || nowMs - this.health.lastSeen > 5000;
-    return {
-      device: this.id,
-      wearer: this.wearer,
-      kind: this.kind,
-      transport: this.transport,
-      state: silent ? 'sensor_lost' : this.streaming ? 'connected' : 'error',
-      lastSeen: this.health.lastSeen,
-      rateHz,
-      validity,
-      battery: 95,
-      errors: this.errors.snapshot() as Record<string, number>,
-      detail: `ECG ${ECG_HZ} Hz + ACC 200 Hz, clock drift ${this.sync.driftPpm.toFixed(1)} ppm`,
-    };
+    const st = this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 5000, battery: 95, errors: this.errors.snapshot() as Record<string, number>, detail: `ECG ${ECG_HZ} Hz + ACC 200 Hz, clock drift ${this.sync.driftPpm.toFixed(1)} ppm` });
+    if (st.state === 'connected' && !this.streaming) st.state = 'error';
+    return st;
   }
 
   async stop(): Promise<void> {}
