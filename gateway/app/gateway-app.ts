@@ -13,6 +13,9 @@ import type { DeviceRuntime } from '../devices/device-runtime.ts';
 import { applyScenarioFloor } from '../devices/scenario-fleet-config.ts';
 import { SerialEyeTrackerDevice } from '../devices/serial-eye-tracker-device.ts';
 import { BleWearables, type BleWearableEntry } from '../devices/ble-wearables.ts';
+import type { CommandPort } from '../commands/command-port.ts';
+import { createGatewayCommands } from '../commands/command-wiring.ts';
+import type { ThresholdRegistry } from '../commands/adjustable-thresholds.ts';
 import { buildSimulatedFleet, type SimulatedWearer } from '../devices/simulated-fleet.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../outputs/embedded-broker.ts';
 import { MqttSink } from '../outputs/mqtt-sink.ts';
@@ -40,6 +43,10 @@ export interface RunningGateway {
   devices: DeviceRuntime[];
   bus: EventBus;
   errors: ErrorCounter;
+  /** the one way to change state from outside (MQTT cmd topics, dashboard writes): gateway/commands */
+  commands: CommandPort;
+  /** adjustable thresholds with their ranges and current values (threshold.set changes them) */
+  thresholds: ThresholdRegistry;
   health(): HealthReport;
   stop(): Promise<void>;
 }
@@ -82,6 +89,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
     const fleet = new FleetPipeline({ config, bus, toEpochMs });
     bus.on('alert', (a) => store.recordAlert(a));
     bus.on('decision', (d) => store.recordDecision(d));
+    const { commands, thresholds } = createGatewayCommands({ fleet, store, bus, errors, toEpochMs, onStaleThreshold: (name, why) => log.warn(`stored threshold ${name} not applied: ${why}`) });
 
     let broker: EmbeddedBroker | null = null;
     let brokerUrl = config.mqtt.url;
@@ -225,6 +233,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       }
     }, Math.max(10, Math.floor(config.tickMs / 2)));
     cleanup.push(async () => clearInterval(loop));
+    cleanup.push(async () => commands.close());
 
     return {
       config,
@@ -235,6 +244,8 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       devices,
       bus,
       errors,
+      commands,
+      thresholds,
       health,
       stop: undo,
     };

@@ -28,6 +28,11 @@ export const ERROR_CODES = {
   AFG_E_SCENARIO_INVALID: 'A simulator scenario file is invalid.',
   AFG_E_RECORDING_INVALID: 'A recording file is invalid or truncated.',
   AFG_E_INPUT_INVALID: 'An input file or argument is invalid.',
+  AFG_E_COMMAND_INVALID: 'A command failed its schema or carries an out-of-range value; fix the field named in the reason.',
+  AFG_E_COMMAND_UNAUTHORISED: 'The sender\'s role may not send this command (docs: README "Commands and who may send them").',
+  AFG_E_COMMAND_NOT_FOUND: 'The alert, decision or threshold named by the command does not exist.',
+  AFG_E_COMMAND_CONFLICT: 'The command does not apply in the target\'s current state (cleared alert, decided decision).',
+  AFG_E_COMMAND_UNAVAILABLE: 'The gateway is stopping or not ticking; the command was not applied. Send it again later.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -115,6 +115,13 @@ export interface AttentionEstimate {
 
 export type AlertState = 'active' | 'acked' | 'shelved' | 'cleared';
 
+/**
+ * Whom an alert addresses at its current level. Operators: level 1 the wearer (wearable haptic,
+ * station light), level 2 the team lead, level 3 the supervisor (escalation; lower addressees
+ * keep being notified). Drivers: always the wearer (in-cab warning), whatever the level.
+ */
+export type AlertAudience = 'wearer' | 'team_lead' | 'supervisor';
+
 export interface Alert {
   /** one id per alert episode (raise .. clear), stable across its level changes */
   id: string;
@@ -129,6 +136,12 @@ export interface Alert {
   raisedAt: number;
   evidence: Record<string, number | string | boolean | null>;
   state: AlertState;
+  /** whom this level addresses (set by the AlertTracker; optional for older producers) */
+  audience?: AlertAudience;
+  /** while shelved: epoch ms when the shelve ends */
+  shelvedUntil?: number;
+  /** who acknowledged or shelved it (pseudonymous actor id), on that revision and after */
+  by?: string;
 }
 
 export type DecisionKind = 'break' | 'reassign' | 'line_speed' | 'rotate';
@@ -140,5 +153,14 @@ export interface Decision {
   reason: string;
   inputs: Record<string, number | string | boolean | null>;
   validUntil: number;
-  state: 'pending' | 'accepted' | 'rejected' | 'expired';
+  state: DecisionState;
+  /** epoch ms when the scheduler made it */
+  createdAt?: number;
+  /** the station it concerns, when there is one (breaks, reassignments): effects group by it */
+  station?: StationId;
+  /** who accepted or rejected it (pseudonymous actor id) and when (epoch ms) */
+  decidedBy?: string;
+  decidedAt?: number;
 }
+
+export type DecisionState = 'pending' | 'accepted' | 'rejected' | 'expired';

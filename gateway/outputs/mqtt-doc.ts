@@ -32,6 +32,7 @@ export const PAYLOAD_EXAMPLES: {
     raisedAt: 1_767_225_781_500,
     state: 'active',
     evidence: { offRoadS: 2.4, speedKmh: 11 },
+    audience: 'wearer',
     ts: 1_767_225_781_503,
   },
   DecisionPayload: {
@@ -42,6 +43,8 @@ export const PAYLOAD_EXAMPLES: {
     inputs: { perclos: 0.21, minutesAtLevel: 10 },
     validUntil: 1_767_226_682_000,
     state: 'pending',
+    createdAt: 1_767_225_782_000,
+    station: 'st-01',
     ts: 1_767_225_782_010,
   },
   DeviceStatusPayload: {

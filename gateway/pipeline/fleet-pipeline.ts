@@ -86,6 +86,19 @@ export class FleetPipeline {
     }
   }
 
+  /** One wearer's pipeline (its policy and alert episodes), for commands applied at tick boundaries. */
+  pipeline(wearer: WearerId): WearerPipeline | undefined {
+    return this.wearers.get(wearer);
+  }
+
+  /** A driver pressed the in-cab acknowledge button: it goes into that driver's next observation. */
+  driverAck(wearer: WearerId): boolean {
+    const p = this.wearers.get(wearer);
+    if (!p?.driver) return false;
+    p.driverAck();
+    return true;
+  }
+
   wearerIds(): WearerId[] {
     return [...this.wearers.keys()];
   }

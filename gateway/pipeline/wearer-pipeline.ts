@@ -45,9 +45,11 @@ export class WearerPipeline {
   readonly wearer: WearerConfig;
   private readonly features: WearerFeatures;
   private readonly estimator = new RuleBasedEstimator();
-  private readonly driver: DriverPolicy | null;
-  private readonly operator: OperatorPolicy | null;
-  private readonly tracker: AlertTracker;
+  /** the wearer's policy and alert episodes: commands (ack, shelve, thresholds) act on them at tick boundaries */
+  readonly driver: DriverPolicy | null;
+  readonly operator: OperatorPolicy | null;
+  readonly tracker: AlertTracker;
+  private driverAckPending = false;
 
   constructor(opts: { wearer: WearerConfig; aois: readonly AoiConfig[]; toEpochMs: (t: number) => number; safetyCritical?: boolean; tickMs: number }) {
     this.wearer = opts.wearer;
@@ -80,6 +82,11 @@ export class WearerPipeline {
     }
   }
 
+  /** The in-cab acknowledge button was pressed: the next tick's observation carries `ack` (issue 7 §1). */
+  driverAck(): void {
+    if (this.driver) this.driverAckPending = true;
+  }
+
   tick(tMs: number, vehicleSpeedMps?: number): WearerTickResult {
     const frame = this.features.frame(tMs);
     const estimate = this.estimator.estimate(frame, this.wearer.role);
@@ -108,10 +115,13 @@ export class WearerPipeline {
         eyesOnRoad: isValid && observation['eyesOnRoad'] === true,
         eyesClosed: closed,
         speedMps: speed,
+        ...(this.driverAckPending ? { ack: true } : {}),
       };
+      if (this.driverAckPending) observation['ack'] = true;
+      this.driverAckPending = false;
       changes = this.driver.step(obs).map((c) => ({ t: c.t * 1000, kind: c.kind, level: c.level }));
     } else if (this.operator) {
-      changes = this.operator.step(tMs, estimate, observation).map((c) => ({ t: c.t, kind: c.kind, level: c.level }));
+      changes = this.operator.step(tMs, estimate, observation);
     }
     const alerts = changes.length ? this.tracker.apply(changes, evidenceOf(estimate, observation)) : [];
     return { frame, estimate, alerts, observation };

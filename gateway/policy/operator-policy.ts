@@ -73,10 +73,24 @@ export class OperatorPolicy {
   constructor(opts: { safetyCritical?: boolean; settings?: Partial<OperatorPolicySettings> } = {}) {
     this.safetyCritical = opts.safetyCritical ?? false;
     this.settings = { ...OPERATOR_POLICY_SETTINGS, ...opts.settings };
-    for (const [k, v] of Object.entries(this.settings)) if (!Number.isFinite(v) || v < 0) throw new RangeError(`operator policy setting ${k} must be >= 0`);
-    if (this.settings.exitProb > this.settings.enterProb) throw new RangeError('exitProb must not exceed enterProb');
-    if (this.settings.supervisorAfterS < this.settings.teamLeadAfterS) throw new RangeError('supervisorAfterS must not be below teamLeadAfterS');
+    checkSettings(this.settings);
     for (const k of OPERATOR_ALERT_KINDS) this.kinds.set(k, { enterSince: NaN, exitSince: NaN, raisedAt: NaN, escalateFrom: NaN, level: 0, acked: false, shelvedUntil: -Infinity });
+  }
+
+  /**
+   * Changes settings at a tick boundary (a supervisor's threshold.set). All-or-nothing: an
+   * inconsistent result (exitProb above enterProb, ...) throws RangeError and changes nothing.
+   * Running evidence timers keep their start: a new threshold applies from the next step.
+   */
+  updateSettings(patch: Partial<OperatorPolicySettings>): void {
+    const next = { ...this.settings, ...patch };
+    checkSettings(next);
+    Object.assign(this.settings, next);
+  }
+
+  /** Whether the wearer is still in the calibration period at tMs (only safety-critical kinds fire). */
+  calibrating(tMs: number): boolean {
+    return Number.isNaN(this.firstT) || tMs - this.firstT < this.settings.calibrationS * 1000;
   }
 
   level(kind: OperatorAlertKind): number {
@@ -150,7 +164,8 @@ export class OperatorPolicy {
     const k = this.kinds.get(kind)!;
     if (k.level === 0 || k.acked) return null;
     k.acked = true;
-    return { t: tMs, kind, level: k.level, state: 'acked', ...audit };
+    // acknowledging a shelved alert keeps it shelved; it comes back 'acked' when the shelve ends
+    return { t: tMs, kind, level: k.level, state: this.state(kind, tMs), ...audit };
   }
 
   /**
@@ -211,4 +226,11 @@ export class OperatorPolicy {
       out.push({ t, kind, level: want, state: 'active' });
     }
   }
+}
+
+function checkSettings(s: OperatorPolicySettings): void {
+  for (const [k, v] of Object.entries(s)) if (!Number.isFinite(v) || v < 0) throw new RangeError(`operator policy setting ${k} must be >= 0`);
+  if (s.exitProb > s.enterProb) throw new RangeError('exitProb must not exceed enterProb');
+  if (s.perclosExit > s.perclosEnter) throw new RangeError('perclosExit must not exceed perclosEnter');
+  if (s.supervisorAfterS < s.teamLeadAfterS) throw new RangeError('supervisorAfterS must not be below teamLeadAfterS');
 }

@@ -4,37 +4,63 @@ import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import { AfgError } from '../core/errors.ts';
 import type { Alert, Decision } from '../core/types.ts';
+import type { EffectRecord } from '../effects/effect-record.ts';
 
 /** One line of the audit trail: who did what, when, to which alert or decision. */
 export interface AuditEntry {
+  /** epoch ms when it took effect */
   at: number;
+  /** pseudonymous user id or line-system client name */
   actor: string;
   action: string;
   target: string;
   note?: string;
+  /** the actor's role and the way the command came in (commands) */
+  role?: string;
+  via?: string;
+  correlationId?: string;
+  /** false for a refused command worth keeping (an unauthorised attempt), with its code */
+  ok?: boolean;
+  code?: string;
+  /** what the command changed (state, value), as the reply carried it */
+  result?: Record<string, number | string | boolean | null>;
 }
 
 export interface StoredAlert extends Alert {
-  history: { rev: number; level: number; state: Alert['state']; at: number }[];
+  history: { rev: number; level: number; state: Alert['state']; at: number; by?: string }[];
+}
+
+export interface StoredDecision extends Decision {
+  history: { state: Decision['state']; at: number; by?: string }[];
+}
+
+/** A threshold changed by a supervisor's command; re-applied at start so a restart keeps it. */
+export interface ThresholdOverride {
+  value: number;
+  by: string;
+  at: number;
 }
 
 export interface StoreData {
   version: 1;
   alerts: Record<string, StoredAlert>;
-  decisions: Record<string, Decision>;
+  decisions: Record<string, StoredDecision>;
   audit: AuditEntry[];
   /**
    * Local-only mapping from pseudonym to whatever the plant uses to find the person (badge,
    * shift roster key). It never leaves the box: no sink reads it.
    */
   pseudonyms: Record<string, string>;
+  thresholds: Record<string, ThresholdOverride>;
+  /** before/after attention metrics of interventions (gateway/effects), oldest first */
+  effects: EffectRecord[];
 }
 
-const EMPTY: StoreData = { version: 1, alerts: {}, decisions: {}, audit: [], pseudonyms: {} };
+const EMPTY: StoreData = { version: 1, alerts: {}, decisions: {}, audit: [], pseudonyms: {}, thresholds: {}, effects: [] };
 
 /**
- * The gateway's local store (lowdb, one JSON file): alert episodes with their history, decisions,
- * the audit trail and the pseudonym mapping. Writes are coalesced (at most one per `flushMs`);
+ * The gateway's local store (lowdb, one JSON file): alert episodes and decisions with their
+ * history, the audit trail, threshold overrides, intervention effects and the pseudonym mapping. Writes are coalesced (at most one per `flushMs`);
  * lowdb writes atomically (temp file + rename). Alerts are durable through the outbox, not here.
  *
  * A corrupt file stops the start (AFG_E_STORE_CORRUPT) after a backup copy is kept: never a
@@ -50,19 +76,23 @@ export class GatewayStore {
   private readonly db: Low<StoreData>;
   private readonly maxClearedAlerts: number;
   private readonly maxAudit: number;
+  private readonly maxEffects: number;
+  private readonly maxSettledDecisions: number;
   private readonly flushMs: number;
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
 
-  private constructor(file: string, db: Low<StoreData>, opts: { maxClearedAlerts: number; maxAudit: number; flushMs: number }) {
+  private constructor(file: string, db: Low<StoreData>, opts: { maxClearedAlerts: number; maxAudit: number; maxEffects: number; maxSettledDecisions: number; flushMs: number }) {
     this.file = file;
     this.db = db;
     this.maxClearedAlerts = opts.maxClearedAlerts;
     this.maxAudit = opts.maxAudit;
+    this.maxEffects = opts.maxEffects;
+    this.maxSettledDecisions = opts.maxSettledDecisions;
     this.flushMs = opts.flushMs;
   }
 
-  static async open(opts: { dir: string; file?: string; maxClearedAlerts?: number; maxAudit?: number; flushMs?: number }): Promise<GatewayStore> {
+  static async open(opts: { dir: string; file?: string; maxClearedAlerts?: number; maxAudit?: number; maxEffects?: number; maxSettledDecisions?: number; flushMs?: number }): Promise<GatewayStore> {
     await mkdir(opts.dir, { recursive: true });
     const file = path.join(opts.dir, opts.file ?? 'afg-store.json');
     const db = new Low<StoreData>(new JSONFile<StoreData>(file), structuredClone(EMPTY));
@@ -80,7 +110,15 @@ export class GatewayStore {
       throw new AfgError('AFG_E_STORE_CORRUPT', `store file ${file} has an unknown layout; a copy was kept at ${backup}.`);
     }
     db.data = { ...structuredClone(EMPTY), ...d } as StoreData;
-    return new GatewayStore(file, db, { maxClearedAlerts: opts.maxClearedAlerts ?? 5000, maxAudit: opts.maxAudit ?? 50000, flushMs: opts.flushMs ?? 1000 });
+    // decisions stored before they had a history get an empty one
+    for (const dec of Object.values(db.data.decisions)) if (!Array.isArray(dec.history)) dec.history = [];
+    return new GatewayStore(file, db, {
+      maxClearedAlerts: opts.maxClearedAlerts ?? 5000,
+      maxAudit: opts.maxAudit ?? 50000,
+      maxEffects: opts.maxEffects ?? 20000,
+      maxSettledDecisions: opts.maxSettledDecisions ?? 5000,
+      flushMs: opts.flushMs ?? 1000,
+    });
   }
 
   get data(): Readonly<StoreData> {
@@ -90,9 +128,10 @@ export class GatewayStore {
   recordAlert(a: Alert): void {
     const alerts = this.db.data.alerts;
     const prev = alerts[a.id];
-    const step = { rev: a.rev, level: a.level, state: a.state, at: a.raisedAt };
+    const step: StoredAlert['history'][number] = { rev: a.rev, level: a.level, state: a.state, at: a.raisedAt };
+    if (a.by !== undefined) step.by = a.by;
     if (prev) {
-      if (a.rev < prev.rev) return; // an older revision arriving late never overwrites a newer one
+      if (a.rev <= prev.rev) return; // an older or repeated revision arriving late never overwrites a newer one
       alerts[a.id] = { ...a, raisedAt: prev.raisedAt, history: [...prev.history, step] };
     } else {
       alerts[a.id] = { ...a, history: [step] };
@@ -101,8 +140,16 @@ export class GatewayStore {
     this.scheduleFlush();
   }
 
+  /** A decision's new state; its history keeps every state with when and by whom. */
   recordDecision(d: Decision): void {
-    this.db.data.decisions[d.id] = d;
+    const decisions = this.db.data.decisions;
+    const prev = decisions[d.id];
+    const at = d.state === 'pending' ? (d.createdAt ?? Date.now()) : (d.decidedAt ?? d.validUntil);
+    const step: StoredDecision['history'][number] = { state: d.state, at };
+    if (d.decidedBy !== undefined) step.by = d.decidedBy;
+    if (prev && prev.history.some((h) => h.state === d.state)) return; // at-least-once duplicates
+    decisions[d.id] = { ...d, history: [...(prev?.history ?? []), step] };
+    this.pruneSettled();
     this.scheduleFlush();
   }
 
@@ -110,6 +157,23 @@ export class GatewayStore {
     const audit = this.db.data.audit;
     audit.push(entry);
     if (audit.length > this.maxAudit) audit.splice(0, audit.length - this.maxAudit);
+    this.scheduleFlush();
+  }
+
+  /** Audit lines about one alert or decision, oldest first. Cost: O(audit length). */
+  auditOf(target: string): AuditEntry[] {
+    return this.db.data.audit.filter((e) => e.target === target);
+  }
+
+  setThreshold(name: string, o: ThresholdOverride): void {
+    this.db.data.thresholds[name] = o;
+    this.scheduleFlush();
+  }
+
+  recordEffect(e: EffectRecord): void {
+    const effects = this.db.data.effects;
+    effects.push(e);
+    if (effects.length > this.maxEffects) effects.splice(0, effects.length - this.maxEffects);
     this.scheduleFlush();
   }
 
@@ -133,6 +197,14 @@ export class GatewayStore {
       void this.flush().catch(() => undefined);
     }, this.flushMs);
     this.timer.unref();
+  }
+
+  private pruneSettled(): void {
+    const decisions = this.db.data.decisions;
+    const settled = Object.values(decisions).filter((d) => d.state !== 'pending');
+    if (settled.length <= this.maxSettledDecisions) return;
+    settled.sort((x, y) => (x.createdAt ?? 0) - (y.createdAt ?? 0));
+    for (const d of settled.slice(0, settled.length - this.maxSettledDecisions)) delete decisions[d.id];
   }
 
   private pruneCleared(): void {

@@ -45,3 +45,36 @@ t.test('cleared alerts are bounded', async (t) => {
   t.same(Object.keys(s.data.alerts).sort(), ['al-3', 'al-4']);
   await s.close();
 });
+
+t.test('decisions keep their state history (duplicates ignored); thresholds and effects are kept over a reopen', async (t) => {
+  const dir = t.testdir();
+  const s = await GatewayStore.open({ dir, maxEffects: 2 });
+  const d = { id: 'dc-1', kind: 'break' as const, targets: ['op-7f3a'], reason: 'fatigue', inputs: {}, validUntil: 9000, state: 'pending' as const, createdAt: 1000 };
+  s.recordDecision(d);
+  s.recordDecision(d);
+  s.recordDecision({ ...d, state: 'accepted', decidedBy: 'mes-1', decidedAt: 2000 });
+  s.setThreshold('operator.enterProb', { value: 0.7, by: 'sup-1', at: 5 });
+  const eff = (id: string) => ({ id, kind: 'break', wearer: 'op-7f3a', station: 'st-01', at: 1, before: { score: 0.5, perclos: 0.2, coveredS: 600 }, after: { score: 0.8, perclos: 0.05, coveredS: 600 }, deltaScore: 0.3, deltaPerclos: -0.15, beforeS: 600, delayS: 300, afterS: 600 });
+  for (const id of ['a', 'b', 'c']) s.recordEffect(eff(id));
+  s.audit({ at: 1, actor: 'x', action: 'decision.accept', target: 'dc-1' });
+  s.audit({ at: 2, actor: 'y', action: 'alert.ack', target: 'al-1' });
+  await s.close();
+  const s2 = await GatewayStore.open({ dir });
+  t.same(s2.data.decisions['dc-1']!.history, [{ state: 'pending', at: 1000 }, { state: 'accepted', at: 2000, by: 'mes-1' }]);
+  t.equal(s2.data.decisions['dc-1']!.state, 'accepted');
+  t.same(s2.data.thresholds, { 'operator.enterProb': { value: 0.7, by: 'sup-1', at: 5 } });
+  t.same(s2.data.effects.map((e) => e.id), ['b', 'c'], 'effects bounded, oldest dropped');
+  t.same(s2.auditOf('dc-1').map((e) => e.actor), ['x']);
+  await s2.close();
+});
+
+t.test('a store written before decisions had a history opens, and a repeated alert revision is not appended twice', async (t) => {
+  const dir = t.testdir({ 'afg-store.json': JSON.stringify({ version: 1, alerts: {}, decisions: { 'dc-0': { id: 'dc-0', kind: 'break', targets: [], reason: '', inputs: {}, validUntil: 1, state: 'pending' } }, audit: [], pseudonyms: {} }) });
+  const s = await GatewayStore.open({ dir });
+  t.same(s.data.decisions['dc-0']!.history, []);
+  t.same(s.data.thresholds, {});
+  s.recordAlert(alert(0, 1, 'active'));
+  s.recordAlert(alert(0, 1, 'active'));
+  t.equal(s.data.alerts['al-1']!.history.length, 1);
+  await s.close();
+});
