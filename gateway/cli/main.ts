@@ -74,6 +74,15 @@ const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  events: {
+    summary: 'eye-movement events: `detect <file.csv>` labels each sample, `eval <dir>` scores against hand labels (kappa)',
+    usage: 'afg events detect <file.csv> --units px|deg [--screen 0.38x0.30 --res 1024x768 --distance 0.67] [--detector name] [--out labels.csv]\n       afg events eval <dir> [--units px|deg] [geometry] [--detector ivt|nh2010|apd] [--corrections dir] [--only PREFIX,..]\n  (docs/event-detection.md: columns, label codes 1 fixation .. 6 undefined, kappa table)',
+    options: { units: { type: 'string' }, screen: { type: 'string' }, res: { type: 'string' }, distance: { type: 'string' }, out: { type: 'string', short: 'o' }, detector: { type: 'string' }, corrections: { type: 'string' }, only: { type: 'string' } },
+    async run(v, pos) {
+      const { runEventsCommand } = await import('../events/events-cli.ts');
+      return runEventsCommand(v as Record<string, string | undefined>, pos);
+    },
+  },
   doctor: {
     summary: 'check this machine: system binaries, serial ports, Bluetooth, ONNX runtime providers, ports',
     usage: 'afg doctor',
@@ -118,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof AfgError) {
       process.stderr.write(`${err.message}${err.path ? `\n  at config path ${err.path}` : ''}\n`);
-      return err.code === 'AFG_E_CONFIG_INVALID' || err.code === 'AFG_E_CONFIG_UNREADABLE' || err.code === 'AFG_E_INPUT_INVALID' ? 2 : 1;
+      return err.code === 'AFG_E_CONFIG_INVALID' || err.code === 'AFG_E_CONFIG_UNREADABLE' || err.code === 'AFG_E_INPUT_INVALID' || err.code === 'AFG_E_GAZE_CSV_INVALID' ? 2 : 1;
     }
     if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`AFG_E_INPUT_INVALID: ${(err as Error).message}\nusage: ${cmd.usage}\n`);
