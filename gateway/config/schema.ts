@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { FeaturesConfigSchema } from '../features/feature-settings-schema.ts';
 
 /**
  * The gateway's configuration, schema first. Every field has a default (so an empty file is a
@@ -125,6 +126,7 @@ export const ConfigSchema = Type.Object(
     stations: Type.Array(StationSchema, { default: [] }),
     wearers: Type.Array(WearerSchema, { default: [] }),
     aois: Type.Array(AoiSchema, { default: [] }),
+    features: FeaturesConfigSchema,
     simulation: Section(
       {
         enabled: Type.Boolean({ default: false }),

@@ -95,6 +95,16 @@ export interface FeatureFrame {
   t: number;
   values: Float32Array;
   quality: Uint8Array;
+  /** per-AOI features (AOIs of the wearer's role from config); absent when there are none */
+  aoi?: AoiFrame;
+}
+
+/** Per-AOI features of one tick: values[k * fields.length + f] (fields: AOI_FEATURE_NAMES). */
+export interface AoiFrame {
+  names: readonly string[];
+  fields: readonly string[];
+  values: Float32Array;
+  quality: Uint8Array;
 }
 
 export type AttentionState = 'attentive' | 'distracted' | 'drowsy' | 'overloaded';

@@ -1,6 +1,6 @@
 import type { GazeBatch } from '../core/types.ts';
-import { EventRing } from '../features/event-ring.ts';
-import { TimeBuckets } from '../features/time-buckets.ts';
+import { EventRing, type EventWindow } from '../features/event-ring.ts';
+import { TimeBuckets, type WindowSum } from '../features/time-buckets.ts';
 import { pointInPolygon } from './point-in-polygon.ts';
 
 /** An area of interest from config: a polygon in the device's gaze coordinates. */
@@ -13,7 +13,8 @@ const VALID = 0; // channel 0: valid gaze time; channel 1 + k: time in AOI k
 
 /**
  * Areas of interest: per sample, which polygons the gaze point is in (even-odd rule); per AOI,
- * the dwell share over a window, the glance in progress and the history of completed glances.
+ * the dwell share over a window, the glance in progress and the history of completed glances
+ * on it and away from it (for "road_ahead": the off-road glances of NHTSA 2013 / ISO 15007).
  *
  * A glance (ISO 15007:2020 terms: the gaze resting in one area, transitions included) starts with
  * the first valid sample in the AOI and ends with the first valid sample outside it. Short
@@ -22,7 +23,10 @@ const VALID = 0; // channel 0: valid gaze time; channel 1 + k: time in AOI k
  * loss and makes every AOI state unknown until the gaze is seen again. "In AOI now" is unknown
  * (NaN) whenever the newest sample is invalid: missing data never reads as eyes on road.
  *
- * Cost: O(AOIs × vertices) per valid sample; O(60 buckets) per windowed read.
+ * Window reads (`readWindow`, once per tick) are cached: O(AOIs) per tick, O(60 buckets × AOIs)
+ * once per bucket step, O(glances) when a glance enters or leaves the window.
+ *
+ * Cost: O(AOIs × vertices) per valid sample (a bounding-box test first).
  *
  * @example
  *   const aoi = new AoiTracker([{ name: 'road_ahead', polygon: [[-20,-10],[20,-10],[20,10],[-20,10]] }]);
@@ -35,8 +39,15 @@ export class AoiTracker {
   readonly names: readonly string[];
   readonly windowMs: number;
   readonly bridgeMs: number;
+  /** glances away from an AOI longer than this are long (ms) */
+  readonly longAwayMs: number;
   /** completed glances per AOI: end time, duration (ms) */
   readonly glances: readonly EventRing[];
+  /** completed glances away from each AOI (left it, came back): end time, duration (ms) */
+  readonly aways: readonly EventRing[];
+  private readonly glanceWin: readonly EventWindow[];
+  private readonly awayWin: readonly EventWindow[];
+  private readonly dwell: WindowSum;
   private readonly polys: Float64Array[];
   private readonly boxes: Float64Array; // minX, minY, maxX, maxY per AOI: a cheap reject
   private readonly buckets: TimeBuckets;
@@ -48,9 +59,11 @@ export class AoiTracker {
   private lastValidT = NaN;
   private lastValid = false;
 
-  constructor(aois: readonly AoiDefinition[], opts: { windowMs?: number; bridgeMs?: number; glanceCapacity?: number; bucketMs?: number } = {}) {
+  constructor(aois: readonly AoiDefinition[], opts: { windowMs?: number; bridgeMs?: number; glanceCapacity?: number; bucketMs?: number; longAwayMs?: number } = {}) {
     this.windowMs = opts.windowMs ?? 30_000;
     this.bridgeMs = opts.bridgeMs ?? 500;
+    this.longAwayMs = opts.longAwayMs ?? 2_000;
+    if (!(this.longAwayMs > 0)) throw new RangeError('AOI longAwayMs must be positive');
     if (!(this.windowMs >= 1000)) throw new RangeError('AOI windowMs must be >= 1 s');
     if (!(this.bridgeMs >= 0)) throw new RangeError('AOI bridgeMs must be >= 0');
     const seen = new Set<string>();
@@ -80,8 +93,12 @@ export class AoiTracker {
       this.boxes.set([x0, y0, x1, y1], 4 * k);
     });
     this.glances = this.polys.map(() => new EventRing(opts.glanceCapacity ?? 512));
+    this.aways = this.polys.map(() => new EventRing(opts.glanceCapacity ?? 512));
+    this.glanceWin = this.glances.map((r) => r.window(this.windowMs));
+    this.awayWin = this.aways.map((r) => r.window(this.windowMs, { over: this.longAwayMs }));
     // window / 60 buckets (500 ms for 30 s): edge resolution under 2% of the window, cheap reads
     this.buckets = new TimeBuckets({ channels: 1 + n, bucketMs: opts.bucketMs ?? this.windowMs / 60, spanMs: this.windowMs });
+    this.dwell = this.buckets.reader(this.windowMs);
     this.state = new Float64Array(n).fill(NaN);
     this.since = new Float64Array(n).fill(NaN);
   }
@@ -124,6 +141,7 @@ export class AoiTracker {
       const prev = this.state[k]!;
       if (prev === inside) continue;
       if (prev === 1) this.glances[k]!.push(t, t - this.since[k]!);
+      else if (prev === 0) this.aways[k]!.push(t, t - this.since[k]!);
       this.state[k] = inside;
       this.since[k] = t;
     }
@@ -159,13 +177,46 @@ export class AoiTracker {
 
   /** Share of valid gaze time in AOI k over the window; NaN when less than minValidShare was valid. */
   dwellShare(k: number, nowMs: number, minValidShare = 0.2): number {
-    const v = this.buckets.sum(nowMs, this.windowMs, VALID);
-    if (!(v >= minValidShare * this.windowMs) || v <= 0) return NaN;
-    return Math.min(1, this.buckets.sum(nowMs, this.windowMs, 1 + k) / v);
+    this.readWindow(nowMs);
+    return this.windowDwellShare(k, minValidShare);
   }
 
   /** Valid gaze time in the window (ms). */
   validMs(nowMs: number): number {
-    return this.buckets.sum(nowMs, this.windowMs, VALID);
+    return this.dwell.read(nowMs)[VALID]!;
+  }
+
+  /**
+   * Brings the window statistics up to `nowMs` (call once per tick, then use the window*
+   * accessors): dwell sums and the glances on / away from each AOI that ended in (now - window, now].
+   */
+  readWindow(nowMs: number): void {
+    this.dwell.read(nowMs);
+    for (let k = 0; k < this.polys.length; k++) {
+      this.glanceWin[k]!.update(nowMs);
+      this.awayWin[k]!.update(nowMs);
+    }
+  }
+
+  /** After readWindow: valid gaze time in the window (ms). */
+  windowValidMs(): number {
+    return this.dwell.out[VALID]!;
+  }
+
+  /** After readWindow: dwell share of AOI k; NaN when less than minValidShare of the window was valid. */
+  windowDwellShare(k: number, minValidShare: number): number {
+    const v = this.dwell.out[VALID]!;
+    if (!(v >= minValidShare * this.windowMs) || v <= 0) return NaN;
+    return Math.min(1, this.dwell.out[1 + k]! / v);
+  }
+
+  /** After readWindow: completed glances on AOI k in the window (count, mean and max duration in ms). */
+  windowGlances(k: number): EventWindow {
+    return this.glanceWin[k]!;
+  }
+
+  /** After readWindow: completed glances away from AOI k in the window (`over`: longer than longAwayMs). */
+  windowAways(k: number): EventWindow {
+    return this.awayWin[k]!;
   }
 }

@@ -1,5 +1,5 @@
 import type { AccBatch } from '../core/types.ts';
-import { TimeBuckets } from '../features/time-buckets.ts';
+import { TimeBuckets, type WindowSum } from '../features/time-buckets.ts';
 
 const SUM_DEV = 0; // sum of | |a| - 1 g | (mG)
 const N = 1;
@@ -16,7 +16,7 @@ const GZ = 4;
  *   when quasi-static) of the last `postureWindowMs` (default 2 s) and of the window before it.
  * Each needs `minSamples` in each window, else NaN (unknown).
  *
- * Cost: O(1) per sample; O(window / 250 ms) per read.
+ * Cost: O(1) per sample; O(1) per read on most ticks (cached window sums, see TimeBuckets).
  *
  * @example
  *   const m = new Motion();
@@ -28,6 +28,9 @@ export class Motion {
   readonly postureWindowMs: number;
   readonly minSamples: number;
   private readonly buckets: TimeBuckets;
+  private readonly activity: WindowSum;
+  private readonly postureNow: WindowSum;
+  private readonly posturePrev: WindowSum;
   private lastT = NaN;
 
   constructor(opts: { activityWindowMs?: number; postureWindowMs?: number; minSamples?: number } = {}) {
@@ -37,6 +40,9 @@ export class Motion {
     if (!(this.activityWindowMs >= 250 && this.postureWindowMs >= 250)) throw new RangeError('motion windows must be >= 250 ms');
     if (!(this.minSamples >= 1)) throw new RangeError('minSamples must be >= 1');
     this.buckets = new TimeBuckets({ channels: 5, bucketMs: 250, spanMs: Math.max(this.activityWindowMs, 2 * this.postureWindowMs) });
+    this.activity = this.buckets.reader(this.activityWindowMs, { from: SUM_DEV, to: N + 1 });
+    this.postureNow = this.buckets.reader(this.postureWindowMs, { from: N, to: GZ + 1 });
+    this.posturePrev = this.buckets.reader(this.postureWindowMs, { from: N, to: GZ + 1 });
   }
 
   sample(t: number, x: number, y: number, z: number): void {
@@ -56,19 +62,20 @@ export class Motion {
   }
 
   activityMg(nowMs: number): number {
-    const n = this.buckets.sum(nowMs, this.activityWindowMs, N);
-    return n >= this.minSamples ? this.buckets.sum(nowMs, this.activityWindowMs, SUM_DEV) / n : NaN;
+    const a = this.activity.read(nowMs);
+    const n = a[N - SUM_DEV]!;
+    return n >= this.minSamples ? a[SUM_DEV - SUM_DEV]! / n : NaN;
   }
 
   postureChangeDeg(nowMs: number): number {
-    const b = this.buckets;
     const W = this.postureWindowMs;
-    const n1 = b.sum(nowMs, W, N);
-    const n0 = b.sum(nowMs - W, W, N);
-    if (n1 < this.minSamples || n0 < this.minSamples) return NaN;
-    const ax = b.sum(nowMs, W, GX), ay = b.sum(nowMs, W, GY), az = b.sum(nowMs, W, GZ);
-    const bx = b.sum(nowMs - W, W, GX), by = b.sum(nowMs - W, W, GY), bz = b.sum(nowMs - W, W, GZ);
-    const den = Math.hypot(ax, ay, az) * Math.hypot(bx, by, bz);
+    const b = this.posturePrev.read(nowMs - W);
+    const a = this.postureNow.read(nowMs);
+    // channels N, GX, GY, GZ at 0..3
+    if (a[0]! < this.minSamples || b[0]! < this.minSamples) return NaN;
+    const ax = a[1]!, ay = a[2]!, az = a[3]!;
+    const bx = b[1]!, by = b[2]!, bz = b[3]!;
+    const den = Math.sqrt(ax * ax + ay * ay + az * az) * Math.sqrt(bx * bx + by * by + bz * bz);
     if (!(den > 0)) return NaN;
     const cos = (ax * bx + ay * by + az * bz) / den;
     return (Math.acos(Math.max(-1, Math.min(1, cos))) * 180) / Math.PI;

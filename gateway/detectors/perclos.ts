@@ -1,5 +1,5 @@
 import { FeatureQuality } from '../core/types.ts';
-import { TimeBuckets } from '../features/time-buckets.ts';
+import { TimeBuckets, type WindowSum } from '../features/time-buckets.ts';
 import { ClosureSource, EyeClosure, EyeState } from './eye-closure.ts';
 
 const OPEN_VALID = 0; // valid time with openness reported (ms)
@@ -25,7 +25,8 @@ export interface PerclosReading {
  * Resolution is one bucket (default window / 60: 1 s for 60 s) at the old edge of the window;
  * coarse buckets keep a read at ~60 bucket rows, which matters at 100 wearers × 10 ticks/s.
  *
- * Cost: O(1) per sample, O(60 buckets × 4) per read. Memory: 4 × 62 × 8 B.
+ * Cost: O(1) per sample; per read O(4), and O(60 buckets × 4) once per bucket step (cached).
+ * Memory: 4 × 62 × 8 B.
  *
  * @example
  *   const p = new Perclos({ windowMs: 60_000 });
@@ -37,7 +38,7 @@ export class Perclos {
   readonly windowMs: number;
   readonly minValidShare: number;
   private readonly buckets: TimeBuckets;
-  private readonly sums = new Float64Array(4);
+  private readonly window: WindowSum;
 
   constructor(opts: { windowMs?: number; minValidShare?: number; bucketMs?: number } = {}) {
     this.windowMs = opts.windowMs ?? 60_000;
@@ -46,6 +47,7 @@ export class Perclos {
     if (!(this.windowMs >= bucketMs)) throw new RangeError('windowMs must be at least one bucket');
     if (!(this.minValidShare > 0 && this.minValidShare <= 1)) throw new RangeError('minValidShare must be in (0, 1]');
     this.buckets = new TimeBuckets({ channels: 4, bucketMs, spanMs: this.windowMs });
+    this.window = this.buckets.reader(this.windowMs);
   }
 
   /**
@@ -66,7 +68,7 @@ export class Perclos {
   }
 
   read(nowMs: number, out: PerclosReading): PerclosReading {
-    const m = this.buckets.sumAll(nowMs, this.windowMs, this.sums);
+    const m = this.window.read(nowMs);
     const need = this.minValidShare * this.windowMs;
     const ov = m[OPEN_VALID]!;
     const oc = m[OPEN_CLOSED]!;
@@ -89,7 +91,7 @@ export class Perclos {
 
   /** Time (ms) in the window for which the eye could be seen (openness or proxy). */
   seenMs(nowMs: number): number {
-    const m = this.buckets.sumAll(nowMs, this.windowMs, this.sums);
+    const m = this.window.read(nowMs);
     return m[OPEN_VALID]! + m[PROXY_VALID]! + m[PROXY_CLOSED]!;
   }
 }

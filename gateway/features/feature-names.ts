@@ -24,6 +24,24 @@ export const FEATURE_NAMES = [
   'sdnn_ms', // hrv window (60 s), artefact-corrected NN
   'activity_mg', // mean | |acc| - 1 g |, 5 s window
   'posture_change_deg', // angle between the mean gravity direction of the last 2 s and the 2 s before
+  // --- appended (issue 5); windows from the `features` config section ---
+  'blink_sd_ms', // sample SD of closure durations, perclos window; unknown below 5 closures
+  'blink_p90_ms', // 90th percentile of closure durations (linear interpolation), perclos window; unknown below 5
+  'aoi_road_ahead_glance_s', // duration of the current glance on "road_ahead"; 0 when off it
+  'off_road_glance_max_s', // longest completed glance away from "road_ahead" ending in the AOI window; 0 when none
+  'off_road_long_glances', // completed glances away from "road_ahead" longer than longGlanceAwayMs (2 s), AOI window
+  'mean_nn_ms', // hrv window, artefact-corrected NN
+  'sdsd_ms', // SD of successive differences (adjacent NN pairs), divisor M-1
+  'nn50', // successive differences > 50 ms, hrv window
+  'pnn50_pct', // nn50 / number of successive differences (N-1) x 100
+  'nn20',
+  'pnn20_pct',
+  'sd1_ms', // Poincaré SD1, hrv window
+  'sd2_ms', // Poincaré SD2, hrv window
+  'lf_ms2', // LF power 0.04-0.15 Hz, spectral window (5 min), Welch on 4 Hz resampled NN
+  'hf_ms2', // HF power 0.15-0.40 Hz, spectral window
+  'lf_hf', // LF / HF, spectral window
+  'rr_artefact_share', // share of RR intervals rejected as artefacts in the hrv window (0..1)
 ] as const;
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];

@@ -4,13 +4,18 @@
  * Resolution is one bucket (the default 250 ms is well under the 10-60 s windows it serves).
  * Sums depend only on the samples added, never on how they were batched.
  *
+ * Windows read every tick should use a `reader`: it keeps the sum of the window's complete
+ * buckets and re-adds them only when the window moves to a new bucket (or a late sample lands
+ * in one of them), so a read costs O(channels) on most ticks instead of O(window / bucket).
+ *
  * Cost: O(1) per add (one division when the sample opens a new bucket); O(window / bucket) per
- * windowed sum. Memory: channels × (span / bucket + 2) × 8 B.
+ * uncached windowed sum. Memory: channels × (span / bucket + 2) × 8 B.
  *
  * @example
  *   const b = new TimeBuckets({ channels: 2, bucketMs: 250, spanMs: 60_000 });
+ *   const minute = b.reader(60_000);
  *   b.add(tMs, 0, dtMs);           // channel 0: valid time
- *   b.sum(nowMs, 60_000, 0);       // valid ms in the last minute
+ *   minute.read(nowMs)[0];         // valid ms in the last minute
  */
 export class TimeBuckets {
   readonly bucketMs: number;
@@ -23,6 +28,9 @@ export class TimeBuckets {
   private curLo = Infinity;
   private curHi = -Infinity;
   private curBase = 0;
+  /** bumped when a bucket older than the newest is written (late data): cached sums are stale */
+  lateWrites = 0;
+  private curLate = false;
 
   constructor(opts: { channels: number; bucketMs?: number; spanMs: number }) {
     const bucketMs = opts.bucketMs ?? 250;
@@ -39,10 +47,15 @@ export class TimeBuckets {
    * tMs is older than the ring holds (then it is outside every window anyway).
    */
   slot(tMs: number): number {
-    if (tMs >= this.curLo && tMs < this.curHi) return this.curBase;
+    if (tMs >= this.curLo && tMs < this.curHi) {
+      if (this.curLate) this.lateWrites++;
+      return this.curBase;
+    }
     const b = Math.floor(tMs / this.bucketMs);
     this.advance(b);
     if (b <= this.newest - this.size) return -1;
+    this.curLate = b < this.newest;
+    if (this.curLate) this.lateWrites++;
     this.curLo = b * this.bucketMs;
     this.curHi = this.curLo + this.bucketMs;
     this.curBase = (((b % this.size) + this.size) % this.size) * this.channels;
@@ -85,6 +98,36 @@ export class TimeBuckets {
     return out;
   }
 
+  /** A cached reader of the window [nowMs - windowMs, nowMs) over channels [from, to). */
+  reader(windowMs: number, channels: { from?: number; to?: number } = {}): WindowSum {
+    return new WindowSum(this, windowMs, channels.from ?? 0, channels.to ?? this.channels);
+  }
+
+  /** @internal Absolute bucket numbers [first, last] of the window ending at nowMs (advances the ring). */
+  span(nowMs: number, windowMs: number, out: Float64Array): void {
+    const last = Math.ceil(nowMs / this.bucketMs) - 1;
+    this.advance(last);
+    out[0] = last - Math.min(this.size - 1, Math.ceil(windowMs / this.bucketMs)) + 1;
+    out[1] = last;
+  }
+
+  /** @internal Adds buckets [first, last] of channels [from, to) into out[0 .. to - from). */
+  addRange(first: number, last: number, from: number, to: number, out: Float64Array): void {
+    const C = this.channels;
+    const size = this.size;
+    let i = ((first % size) + size) % size;
+    for (let k = first; k <= last; k++) {
+      const base = i * C;
+      for (let c = from; c < to; c++) out[c - from]! += this.data[base + c]!;
+      if (++i === size) i = 0;
+    }
+  }
+
+  /** @internal True while bucket `first` has not been recycled. */
+  holds(first: number): boolean {
+    return first > this.newest - this.size;
+  }
+
   private startIdx = 0;
 
   /** Advances to the bucket before nowMs; sets startIdx; returns the number of buckets in the window. */
@@ -108,5 +151,60 @@ export class TimeBuckets {
     this.newest = b;
     this.curLo = Infinity; // the cached bucket may have been recycled
     this.curHi = -Infinity;
+  }
+}
+
+/**
+ * The sums of one window of a TimeBuckets, for reads at non-decreasing times (any order works,
+ * older reads just recompute). The window's complete buckets are summed once per bucket step;
+ * the newest (live) bucket is added on every read. The result equals an uncached sum of the
+ * same buckets in the same order, so it never depends on how often it is read.
+ *
+ * Cost: O(to - from) per read; O(window / bucket × channels) once per bucket step.
+ */
+export class WindowSum {
+  readonly windowMs: number;
+  /** the sums after the last read, channels [from, to) at [0, to - from) */
+  readonly out: Float64Array;
+  private readonly complete: Float64Array;
+  private readonly span = new Float64Array(2);
+  private cFirst = NaN;
+  private cLast = NaN;
+  private cLate = -1;
+
+  constructor(
+    private readonly tb: TimeBuckets,
+    windowMs: number,
+    private readonly from: number,
+    private readonly to: number,
+  ) {
+    if (!(windowMs > 0)) throw new RangeError('window must be positive');
+    if (!(from >= 0 && to <= tb.channels && from < to)) throw new RangeError('bad channel range');
+    this.windowMs = windowMs;
+    this.out = new Float64Array(to - from);
+    this.complete = new Float64Array(to - from);
+  }
+
+  /** Sums over [nowMs - windowMs, nowMs) in whole buckets; returns `out` (reused). */
+  read(nowMs: number): Float64Array {
+    const tb = this.tb;
+    tb.span(nowMs, this.windowMs, this.span);
+    const first = this.span[0]!;
+    const last = this.span[1]!;
+    if (first !== this.cFirst || last !== this.cLast || tb.lateWrites !== this.cLate || !tb.holds(first)) {
+      this.complete.fill(0);
+      if (last > first) tb.addRange(first, last - 1, this.from, this.to, this.complete);
+      this.cFirst = first;
+      this.cLast = last;
+      this.cLate = tb.lateWrites;
+    }
+    this.out.set(this.complete);
+    tb.addRange(last, last, this.from, this.to, this.out);
+    return this.out;
+  }
+
+  /** One channel's sum (absolute channel number) after `read`. */
+  get(channel: number): number {
+    return this.out[channel - this.from]!;
   }
 }

@@ -1,5 +1,6 @@
-import type { AccBatch, EcgBatch, FeatureFrame, GazeBatch, HrBatch, RrBatch } from '../core/types.ts';
+import type { AccBatch, AoiFrame, EcgBatch, FeatureFrame, GazeBatch, HrBatch, RrBatch } from '../core/types.ts';
 import { FeatureQuality } from '../core/types.ts';
+import type { ErrorCounter } from '../core/errors.ts';
 import { AoiTracker, type AoiDefinition } from '../detectors/aoi.ts';
 import { ClosureSource, EyeClosure } from '../detectors/eye-closure.ts';
 import { IvtFixationSaccade } from '../detectors/ivt-fixation-saccade.ts';
@@ -7,10 +8,14 @@ import { Motion } from '../detectors/motion.ts';
 import { Perclos, type PerclosReading } from '../detectors/perclos.ts';
 import { PupilBaseline } from '../detectors/pupil-baseline.ts';
 import { RPeakDetector } from '../detectors/r-peak-detector.ts';
-import { RrArtefactFilter } from '../hrv/rr-artefacts.ts';
-import { EventRing, type EventStats } from './event-ring.ts';
+import { emptyHrv } from '../hrv/hrv-metrics.ts';
+import { BeatSource, RollingHrv } from '../hrv/rolling-hrv.ts';
+import type { RrArtefactFilter } from '../hrv/rr-artefacts.ts';
+import { AOI_FEATURE_NAMES } from './aoi-feature-names.ts';
+import type { EventWindow } from './event-ring.ts';
 import { FEATURE_NAMES, featureIndex, type FeatureName } from './feature-names.ts';
-import { TimeBuckets } from './time-buckets.ts';
+import { resolveFeatureSettings, type FeatureSettings } from './feature-settings.ts';
+import { TimeBuckets, type WindowSum } from './time-buckets.ts';
 
 /** @deprecated name kept for callers: an AOI polygon from config */
 export type AoiPolygon = AoiDefinition;
@@ -23,37 +28,55 @@ const SXX = 3;
 const SYY = 4;
 const SN = 5;
 
-const DISPERSION_MS = 10_000;
-const VALID_RATIO_MS = 1_000;
 /** a valid sample stands for the time since the previous sample, at most this (a silence is not observed time) */
 const GAP_CAP_MS = 50;
 const HR_STALE_MS = 5_000;
-const MIN_BEATS = 30;
+/** blink spread (SD, 90th percentile) needs this many closures in the window */
+const MIN_BLINKS_FOR_SPREAD = 5;
+/** the dispersion window needs this many valid samples besides minValidShare of its time */
+const MIN_DISPERSION_SAMPLES = 10;
+/** ECG-derived beats fill in when the strap's own RR intervals have been absent this long (ms) */
+const ECG_FILL_IN_MS = 5_000;
 
 const I = Object.fromEntries(FEATURE_NAMES.map((n) => [n, featureIndex(n)])) as Record<FeatureName, number>;
+const NF = FEATURE_NAMES.length;
+const NA = AOI_FEATURE_NAMES.length;
+const A_IN = 0, A_SHARE = 1, A_GLANCE = 2, A_AWAY = 3, A_GLANCES = 4, A_GMEAN = 5, A_GMAX = 6, A_AMAX = 7, A_LONG = 8;
+const GOOD = FeatureQuality.Good;
+const PROXY = FeatureQuality.Proxy;
 
 export interface WearerFeaturesOptions {
   wearer: string;
   aois?: readonly AoiDefinition[];
-  /** PERCLOS, blink, fixation and saccade window (default 60 s) */
+  /** windows and limits (the config's `features` section); defaults: FEATURE_DEFAULTS */
+  settings?: Partial<FeatureSettings>;
+  /** @deprecated use settings.perclosWindowMs */
   perclosWindowMs?: number;
-  /** RMSSD / SDNN window (default 60 s) */
+  /** @deprecated use settings.hrvWindowMs */
   hrvWindowMs?: number;
+  /** @deprecated use settings.aoiWindowMs */
+  aoiWindowMs?: number;
   /** tick period (default 100 ms): "current" eye/AOI values older than max(1 s, 3 ticks) are unknown */
   tickWindowMs?: number;
-  /** AOI dwell-share window (default 30 s) */
-  aoiWindowMs?: number;
+  /** where dropped samples are counted (AFG_E_SAMPLE_ORDER) */
+  errors?: ErrorCounter;
 }
 
 /**
  * Per-wearer features, fed by gateway-time batches in time order and read once per tick.
- * Composes the streaming detectors (eye closure, PERCLOS, I-VT, AOI, pupil baseline, motion) and
- * the RR artefact filter; every sample goes through all gaze detectors in one loop, windowed sums
- * live in 250 ms buckets, events in small rings: no per-sample objects, no wall-clock reads, and
- * the same frame whatever the batch boundaries. A window with too little valid data yields NaN
- * with quality Unknown, never a made-up number; an HR strap without skin contact gives unknown HR.
+ * Composes the streaming detectors (eye closure, PERCLOS, I-VT, AOI, pupil baseline, motion),
+ * the rolling HRV (artefact filter, time and frequency domain) and the ECG R-peak detector;
+ * every gaze sample goes through all gaze detectors in one loop, windowed sums live in time
+ * buckets read through caches, events in rings with running windows: no per-sample objects, no
+ * wall-clock reads, and the same frame whatever the batch boundaries. A window with too little
+ * valid data yields NaN with quality Unknown, never a made-up number; an HR strap without skin
+ * contact gives unknown HR. Quality: Good (measured), Proxy (PERCLOS and blinks from track-loss
+ * gaps instead of openness; HR from mean NN; HRV from ECG-derived beats or with 5-20% artefacts).
+ * Samples older than the newest already seen on their stream are dropped and counted
+ * (`droppedOutOfOrder`, AFG_E_SAMPLE_ORDER), never silently.
  *
- * Cost: O(1 + AOIs × vertices) per gaze sample; O(windows / 250 ms + events in window) per frame.
+ * Cost: O(1 + AOIs × vertices) per gaze sample; per frame O(features + AOIs) on most ticks, plus
+ * O(window / bucket) when a window moves to a new bucket and an LF/HF spectrum every 5 s.
  *
  * @example
  *   const f = new WearerFeatures({ wearer: 'dr-19c2', aois: [{ name: 'road_ahead', polygon }] });
@@ -62,27 +85,36 @@ export interface WearerFeaturesOptions {
  */
 export class WearerFeatures {
   readonly wearer: string;
+  readonly settings: Readonly<FeatureSettings>;
   readonly perclosWindowMs: number;
   readonly hrvWindowMs: number;
   readonly tickWindowMs: number;
+  /** samples dropped because they were not newer than the previous one of their stream */
+  droppedOutOfOrder = 0;
+  private readonly errors: ErrorCounter | undefined;
   private readonly staleMs: number;
   private readonly gaze: TimeBuckets;
-  private readonly eye = new EyeClosure();
+  private readonly validRatioWin: WindowSum;
+  private readonly dispersionWin: WindowSum;
+  private readonly eyeMoveWin: WindowSum;
+  private readonly eye: EyeClosure;
+  private readonly blinks: EventWindow;
   private readonly perclos: Perclos;
   private readonly ivt = new IvtFixationSaccade();
+  private readonly fixations: EventWindow;
+  private readonly saccades: EventWindow;
   private readonly aoi: AoiTracker;
+  private readonly aoiNames: readonly string[];
   private readonly road: number;
-  private readonly pupil = new PupilBaseline();
-  private readonly motion = new Motion();
-  /** RR artefact filter (counts accepted / rejected beats) */
-  readonly rrFilter = new RrArtefactFilter();
-  private readonly nn = new EventRing(1024);
-  private readonly nnScratch = new Float64Array(1024);
-  private readonly disp = new Float64Array(6);
-  private readonly stats: EventStats = { n: 0, sum: 0, max: 0, over: 0 };
+  private readonly pupil: PupilBaseline;
+  private readonly motion: Motion;
+  private readonly hrv: RollingHrv;
+  private readonly hrvOut = emptyHrv();
   private readonly reading: PerclosReading = { value: NaN, quality: FeatureQuality.Unknown, seenMs: NaN };
-  /** valid gaze time in coarse buckets (window / 60) for the per-minute rates */
-  private readonly validCoarse: TimeBuckets;
+  private readonly blinkScratch = new Float64Array(1024);
+  private blinkP90 = NaN;
+  private blinkP90Head = -1;
+  private blinkP90Tail = -1;
   private lastGazeT = NaN;
   private hrBpm = NaN;
   private hrT = NaN;
@@ -94,48 +126,93 @@ export class WearerFeatures {
   constructor(opts: WearerFeaturesOptions) {
     if (!opts || typeof opts.wearer !== 'string' || !opts.wearer) throw new TypeError('WearerFeatures needs a wearer id');
     this.wearer = opts.wearer;
-    this.perclosWindowMs = opts.perclosWindowMs ?? 60_000;
-    this.hrvWindowMs = opts.hrvWindowMs ?? 60_000;
+    const legacy: Partial<FeatureSettings> = {};
+    if (opts.perclosWindowMs !== undefined) legacy.perclosWindowMs = legacy.eyeMovementWindowMs = opts.perclosWindowMs;
+    if (opts.hrvWindowMs !== undefined) legacy.hrvWindowMs = opts.hrvWindowMs;
+    if (opts.aoiWindowMs !== undefined) legacy.aoiWindowMs = opts.aoiWindowMs;
+    const s = resolveFeatureSettings({ ...legacy, ...opts.settings });
+    this.settings = Object.freeze(s);
+    this.perclosWindowMs = s.perclosWindowMs;
+    this.hrvWindowMs = s.hrvWindowMs;
     this.tickWindowMs = opts.tickWindowMs ?? 100;
-    if (!(this.perclosWindowMs >= 10_000 && this.hrvWindowMs >= 10_000)) throw new RangeError('feature windows must be >= 10 s');
     if (!(this.tickWindowMs > 0)) throw new RangeError('tickWindowMs must be positive');
+    this.errors = opts.errors;
     this.staleMs = Math.max(1_000, 3 * this.tickWindowMs);
-    this.perclos = new Perclos({ windowMs: this.perclosWindowMs });
-    this.aoi = new AoiTracker(opts.aois ?? [], { windowMs: opts.aoiWindowMs ?? 30_000 });
+    this.eye = new EyeClosure({ longBlinkMs: s.longBlinkMs });
+    this.blinks = this.eye.episodes.window(s.perclosWindowMs, { over: s.longBlinkMs });
+    this.perclos = new Perclos({ windowMs: s.perclosWindowMs, minValidShare: s.minValidShare });
+    this.fixations = this.ivt.fixations.window(s.eyeMovementWindowMs);
+    this.saccades = this.ivt.saccadePeaks.window(s.eyeMovementWindowMs);
+    this.aoi = new AoiTracker(opts.aois ?? [], { windowMs: s.aoiWindowMs, longAwayMs: s.longGlanceAwayMs });
+    this.aoiNames = Object.freeze([...this.aoi.names]);
     this.road = this.aoi.indexOf('road_ahead');
-    this.gaze = new TimeBuckets({ channels: 6, bucketMs: 250, spanMs: DISPERSION_MS });
-    this.validCoarse = new TimeBuckets({ channels: 1, bucketMs: this.perclosWindowMs / 60, spanMs: this.perclosWindowMs });
+    this.gaze = new TimeBuckets({ channels: 6, bucketMs: 250, spanMs: Math.max(s.dispersionWindowMs, s.validRatioWindowMs, s.eyeMovementWindowMs) });
+    this.validRatioWin = this.gaze.reader(s.validRatioWindowMs, { from: VALID, to: VALID + 1 });
+    this.dispersionWin = this.gaze.reader(s.dispersionWindowMs);
+    this.eyeMoveWin = this.gaze.reader(s.eyeMovementWindowMs, { from: VALID, to: VALID + 1 });
+    this.pupil = new PupilBaseline({ initialMs: s.pupilBaselineMs });
+    this.motion = new Motion({ activityWindowMs: s.activityWindowMs, postureWindowMs: s.postureWindowMs });
+    this.hrv = new RollingHrv({ windowMs: s.hrvWindowMs, spectralWindowMs: s.spectralWindowMs, spectralEveryMs: s.spectralEveryMs, phaseMs: phaseOf(this.wearer, s.spectralEveryMs), minValidShare: s.minValidShare });
+  }
+
+  /** RR artefact filter (counts accepted / rejected beats). */
+  get rrFilter(): RrArtefactFilter {
+    return this.hrv.filter;
   }
 
   /** RR intervals rejected as artefacts so far (ectopic, missed, out of range). */
   get rrRejected(): number {
-    return this.rrFilter.rejected;
+    return this.hrv.filter.rejected;
+  }
+
+  /** Names of the AOIs in FeatureFrame.aoi, in order. */
+  get aoiNamesInOrder(): readonly string[] {
+    return this.aoiNames;
+  }
+
+  /** Completed glances on (or, with away = true, away from) an AOI: end times and durations (ms) after sinceMs, oldest first. */
+  glanceHistory(aoi: string, sinceMs: number, out: { t: Float64Array; ms: Float64Array }, away = false): number {
+    const k = this.aoi.indexOf(aoi);
+    if (k < 0) return 0;
+    const ring = (away ? this.aoi.aways : this.aoi.glances)[k]!;
+    const n = ring.valuesSince(sinceMs, out.ms);
+    for (let i = 0; i < n; i++) out.t[i] = ring.newestTime(n - 1 - i);
+    return n;
   }
 
   pushGaze(b: GazeBatch): void {
     const g = this.gaze;
     const eye = this.eye;
+    const perclos = this.perclos;
+    const ivt = this.ivt;
     const aoi = this.aoi;
+    const pupil = this.pupil;
     const T = b.t;
     const X = b.x;
     const Y = b.y;
     const V = b.valid;
     const O = b.openness;
     const P = b.pupil;
+    let last = this.lastGazeT;
+    let dropped = 0;
     for (let i = 0; i < b.n; i++) {
       const t = T[i]!;
-      if (t <= this.lastGazeT) continue; // out-of-order samples would corrupt every detector
+      if (t <= last) {
+        dropped++; // out-of-order samples would corrupt every detector
+        continue;
+      }
       const x = X[i]!;
       const y = Y[i]!;
       const valid = V[i] === 1 && x === x && y === y;
       // a valid sample stands for the interval since the previous sample (valid or not), capped
-      const dt = valid && this.lastGazeT === this.lastGazeT ? Math.min(GAP_CAP_MS, t - this.lastGazeT) : 0;
-      this.lastGazeT = t;
+      const gap = t - last; // NaN for the first sample
+      const dt = valid && gap === gap ? (gap < GAP_CAP_MS ? gap : GAP_CAP_MS) : 0;
+      last = t;
       const closed = eye.sample(t, valid, O[i]!);
-      this.perclos.observe(t, dt, eye, closed);
-      this.ivt.sample(t, x, y, valid);
+      perclos.observe(t, dt, eye, closed);
+      ivt.sample(t, x, y, valid);
       aoi.sample(t, dt, x, y, valid);
-      this.pupil.sample(t, P[i]!, valid);
+      pupil.sample(t, P[i]!, valid);
       if (!valid) continue;
       const s = g.slot(t);
       g.addAt(s, VALID, dt);
@@ -144,14 +221,18 @@ export class WearerFeatures {
       g.addAt(s, SXX, x * x);
       g.addAt(s, SYY, y * y);
       g.addAt(s, SN, 1);
-      this.validCoarse.add(t, 0, dt);
     }
+    this.lastGazeT = last;
+    if (dropped > 0) this.drop(dropped);
   }
 
   pushHr(b: HrBatch): void {
     for (let i = 0; i < b.n; i++) {
       const t = b.t[i]!;
-      if (t < this.hrT) continue;
+      if (t < this.hrT) {
+        this.drop(1);
+        continue;
+      }
       this.hrT = t;
       this.hrContact = b.contact[i]!;
       const bpm = b.bpm[i]!;
@@ -164,10 +245,13 @@ export class WearerFeatures {
   pushRr(b: RrBatch): void {
     for (let i = 0; i < b.n; i++) {
       const t = b.t[i]!;
-      if (t <= this.lastRrT) continue;
+      if (t <= this.lastRrT) {
+        this.drop(1);
+        continue;
+      }
       this.lastRrT = t;
-      if (t <= this.nn.newestTime()) continue; // already covered by ECG-derived beats
-      if (this.rrFilter.accept(b.rrMs[i]!)) this.nn.push(t, b.rrMs[i]!);
+      if (t <= this.hrv.newestBeatT) continue; // already covered by ECG-derived beats (not a drop: the beat is there)
+      this.hrv.push(t, b.rrMs[i]!, BeatSource.Strap);
     }
   }
 
@@ -189,94 +273,190 @@ export class WearerFeatures {
     const prev = this.lastEcgPeakT;
     this.lastEcgPeakT = t;
     if (Number.isNaN(prev)) return;
-    if (!Number.isNaN(this.lastRrT) && t - this.lastRrT < 5000) return;
-    if (t <= this.nn.newestTime()) return;
-    const rr = t - prev;
-    if (this.rrFilter.accept(rr)) this.nn.push(t, rr);
+    if (!Number.isNaN(this.lastRrT) && t - this.lastRrT < ECG_FILL_IN_MS) return;
+    if (t <= this.hrv.newestBeatT) return;
+    this.hrv.push(t, t - prev, BeatSource.Ecg);
   }
 
   pushAcc(b: AccBatch): void {
     this.motion.push(b);
   }
 
+  /** The frame at tMs in fresh arrays (they go onto the event bus and may be kept). */
   frame(tMs: number): FeatureFrame {
-    const values = new Float32Array(FEATURE_NAMES.length).fill(NaN);
-    const quality = new Uint8Array(FEATURE_NAMES.length);
-    const set = (i: number, v: number, q: FeatureQuality = FeatureQuality.Good): void => {
-      if (!Number.isFinite(v)) return;
-      values[i] = v;
-      quality[i] = q;
-    };
-    const g = this.gaze;
-    const W = this.perclosWindowMs;
-    set(I.gaze_valid_ratio, Math.min(1, g.sum(tMs, VALID_RATIO_MS, VALID) / VALID_RATIO_MS));
+    const values = new Float32Array(NF);
+    const quality = new Uint8Array(NF);
+    const f: FeatureFrame = { wearer: this.wearer, t: tMs, values, quality };
+    let aoi: AoiFrame | undefined;
+    if (this.aoiNames.length > 0) {
+      aoi = { names: this.aoiNames, fields: AOI_FEATURE_NAMES, values: new Float32Array(this.aoiNames.length * NA), quality: new Uint8Array(this.aoiNames.length * NA) };
+      f.aoi = aoi;
+    }
+    this.frameInto(tMs, values, quality, 0, aoi?.values, aoi?.quality);
+    return f;
+  }
+
+  /**
+   * Writes the frame at tMs into values/quality at `offset` (e.g. a row of a batch tensor for
+   * all wearers), and the per-AOI block into aoiValues/aoiQuality when given. Every entry is
+   * written: unknown is NaN with quality Unknown.
+   */
+  frameInto(tMs: number, values: Float32Array, quality: Uint8Array, offset = 0, aoiValues?: Float32Array, aoiQuality?: Uint8Array): void {
+    const v = offset === 0 && values.length === NF ? values : values.subarray(offset, offset + NF);
+    const q = offset === 0 && quality.length === NF ? quality : quality.subarray(offset, offset + NF);
+    v.fill(NaN);
+    q.fill(FeatureQuality.Unknown);
+    const s = this.settings;
+    const need = s.minValidShare;
+
+    const vr = this.validRatioWin.read(tMs)[0]! / s.validRatioWindowMs;
+    put(v, q, I.gaze_valid_ratio, vr < 1 ? vr : 1, GOOD);
 
     // eye closure: PERCLOS and blink statistics per minute of time the eye was seen
     const p = this.perclos.read(tMs, this.reading);
-    set(I.perclos, p.value, p.quality);
+    put(v, q, I.perclos, p.value, p.quality);
     if (p.quality !== FeatureQuality.Unknown) {
+      const bw = this.blinks.update(tMs);
       const perMin = 60_000 / p.seenMs;
-      this.eye.blinkStats(tMs - W, this.stats, tMs);
-      set(I.blink_rate_per_min, this.stats.n * perMin, p.quality);
-      if (this.stats.n > 0) set(I.blink_mean_ms, this.stats.sum / this.stats.n, p.quality);
-      set(I.long_blinks_per_min, this.stats.over * perMin, p.quality);
+      put(v, q, I.blink_rate_per_min, bw.n * perMin, p.quality);
+      put(v, q, I.blink_mean_ms, bw.mean, p.quality);
+      put(v, q, I.long_blinks_per_min, bw.over * perMin, p.quality);
+      if (bw.n >= MIN_BLINKS_FOR_SPREAD) {
+        put(v, q, I.blink_sd_ms, bw.sd, p.quality);
+        put(v, q, I.blink_p90_ms, this.blinkPercentile90(bw), p.quality);
+      }
     }
     const fresh = tMs - this.lastGazeT <= this.staleMs;
-    if (fresh) set(I.eye_closed_s, this.eye.currentClosureMs() / 1000, this.eye.source === ClosureSource.Openness ? FeatureQuality.Good : FeatureQuality.Proxy);
+    if (fresh) put(v, q, I.eye_closed_s, this.eye.currentClosureMs() / 1000, this.eye.source === ClosureSource.Openness ? GOOD : PROXY);
 
     // eye movements per minute of valid gaze
-    const validW = this.validCoarse.sum(tMs, W, 0);
-    if (validW >= 0.5 * W) {
+    const W = s.eyeMovementWindowMs;
+    const validW = this.eyeMoveWin.read(tMs)[0]!;
+    if (validW >= need * W) {
       const perMin = 60_000 / validW;
-      this.ivt.fixations.stats(tMs - W, this.stats, Infinity, tMs);
-      set(I.fixation_rate_per_min, this.stats.n * perMin);
-      if (this.stats.n > 0) set(I.fixation_mean_ms, this.stats.sum / this.stats.n);
-      this.ivt.saccadePeaks.stats(tMs - W, this.stats, Infinity, tMs);
-      set(I.saccade_rate_per_min, this.stats.n * perMin);
-      if (this.stats.n > 0) set(I.saccade_peak_vel_deg_s, this.stats.sum / this.stats.n);
+      const fx = this.fixations.update(tMs);
+      put(v, q, I.fixation_rate_per_min, fx.n * perMin, GOOD);
+      put(v, q, I.fixation_mean_ms, fx.mean, GOOD);
+      const sc = this.saccades.update(tMs);
+      put(v, q, I.saccade_rate_per_min, sc.n * perMin, GOOD);
+      put(v, q, I.saccade_peak_vel_deg_s, sc.mean, GOOD);
     }
-    const d = g.sumAll(tMs, DISPERSION_MS, this.disp);
+    const d = this.dispersionWin.read(tMs);
     const n10 = d[SN]!;
-    if (d[VALID]! >= 0.5 * DISPERSION_MS && n10 >= 10) {
+    if (d[VALID]! >= need * s.dispersionWindowMs && n10 >= MIN_DISPERSION_SAMPLES) {
       const mx = d[SX]! / n10;
       const my = d[SY]! / n10;
-      const v = d[SXX]! / n10 - mx * mx + d[SYY]! / n10 - my * my;
-      set(I.gaze_dispersion_deg, Math.sqrt(Math.max(0, v)));
+      const varXY = d[SXX]! / n10 - mx * mx + d[SYY]! / n10 - my * my;
+      put(v, q, I.gaze_dispersion_deg, Math.sqrt(varXY > 0 ? varXY : 0), GOOD);
     }
-    set(I.pupil_rel, this.pupil.ratio(tMs));
+    put(v, q, I.pupil_rel, this.pupil.ratio(tMs), GOOD);
 
-    if (this.road >= 0) {
-      set(I.aoi_road_ahead_share, this.aoi.dwellShare(this.road, tMs, 0.5));
-      if (fresh) {
-        set(I.aoi_road_ahead_in, this.aoi.inside(this.road));
-        set(I.off_road_glance_s, this.aoi.awayMs(this.road) / 1000);
+    // areas of interest
+    const nAoi = this.aoiNames.length;
+    if (nAoi > 0) {
+      const a = this.aoi;
+      a.readWindow(tMs);
+      const enough = a.windowValidMs() >= need * a.windowMs;
+      if (aoiValues && aoiQuality) {
+        aoiValues.fill(NaN, 0, nAoi * NA);
+        aoiQuality.fill(FeatureQuality.Unknown, 0, nAoi * NA);
+        for (let k = 0; k < nAoi; k++) {
+          const o = k * NA;
+          put(aoiValues, aoiQuality, o + A_SHARE, a.windowDwellShare(k, need), GOOD);
+          if (fresh) {
+            put(aoiValues, aoiQuality, o + A_IN, a.inside(k), GOOD);
+            put(aoiValues, aoiQuality, o + A_GLANCE, a.glanceMs(k) / 1000, GOOD);
+            put(aoiValues, aoiQuality, o + A_AWAY, a.awayMs(k) / 1000, GOOD);
+          }
+          if (enough) {
+            const gw = a.windowGlances(k);
+            put(aoiValues, aoiQuality, o + A_GLANCES, gw.n, GOOD);
+            if (gw.n > 0) {
+              put(aoiValues, aoiQuality, o + A_GMEAN, gw.mean / 1000, GOOD);
+              put(aoiValues, aoiQuality, o + A_GMAX, gw.max() / 1000, GOOD);
+            }
+            const aw = a.windowAways(k);
+            put(aoiValues, aoiQuality, o + A_AMAX, aw.n > 0 ? aw.max() / 1000 : 0, GOOD);
+            put(aoiValues, aoiQuality, o + A_LONG, aw.over, GOOD);
+          }
+        }
+      }
+      const r = this.road;
+      if (r >= 0) {
+        put(v, q, I.aoi_road_ahead_share, a.windowDwellShare(r, need), GOOD);
+        if (fresh) {
+          put(v, q, I.aoi_road_ahead_in, a.inside(r), GOOD);
+          put(v, q, I.off_road_glance_s, a.awayMs(r) / 1000, GOOD);
+          put(v, q, I.aoi_road_ahead_glance_s, a.glanceMs(r) / 1000, GOOD);
+        }
+        if (enough) {
+          const aw = a.windowAways(r);
+          put(v, q, I.off_road_glance_max_s, aw.n > 0 ? aw.max() / 1000 : 0, GOOD);
+          put(v, q, I.off_road_long_glances, aw.over, GOOD);
+        }
       }
     }
 
     // heart
-    if (tMs - this.hrT <= HR_STALE_MS) set(I.hr_bpm, this.hrBpm);
-    const nBeats = this.nn.valuesSince(tMs - this.hrvWindowMs, this.nnScratch);
-    if (nBeats >= MIN_BEATS) {
-      let s = 0;
-      for (let i = 0; i < nBeats; i++) s += this.nnScratch[i]!;
-      // the beats must cover half the window: gaps of rejected beats are not variability
-      if (s >= 0.5 * this.hrvWindowMs) {
-        const mean = s / nBeats;
-        let ss = 0;
-        let ds = 0;
-        for (let i = 0; i < nBeats; i++) {
-          ss += (this.nnScratch[i]! - mean) ** 2;
-          if (i > 0) ds += (this.nnScratch[i]! - this.nnScratch[i - 1]!) ** 2;
-        }
-        set(I.sdnn_ms, Math.sqrt(ss / (nBeats - 1)));
-        set(I.rmssd_ms, Math.sqrt(ds / (nBeats - 1)));
-        const hrFresh = tMs - this.nn.newestTime() <= HR_STALE_MS;
-        if (Number.isNaN(values[I.hr_bpm]!) && this.hrContact !== 1 && hrFresh) set(I.hr_bpm, 60_000 / mean, FeatureQuality.Proxy);
-      }
+    if (tMs - this.hrT <= HR_STALE_MS) put(v, q, I.hr_bpm, this.hrBpm, GOOD);
+    const h = this.hrvOut;
+    const tq = this.hrv.timeDomain(tMs, h);
+    if (tq !== FeatureQuality.Unknown) {
+      put(v, q, I.mean_nn_ms, h.mean_nni, tq);
+      put(v, q, I.sdnn_ms, h.sdnn, tq);
+      put(v, q, I.rmssd_ms, h.rmssd, tq);
+      put(v, q, I.sdsd_ms, h.sdsd, tq);
+      put(v, q, I.nn50, h.nni_50, tq);
+      put(v, q, I.pnn50_pct, h.pnni_50, tq);
+      put(v, q, I.nn20, h.nni_20, tq);
+      put(v, q, I.pnn20_pct, h.pnni_20, tq);
+      put(v, q, I.sd1_ms, h.sd1, tq);
+      put(v, q, I.sd2_ms, h.sd2, tq);
+      put(v, q, I.rr_artefact_share, this.hrv.artefactShare, GOOD);
+      const hrFresh = tMs - this.hrv.newestBeatT <= HR_STALE_MS;
+      if (!(v[I.hr_bpm]! === v[I.hr_bpm]!) && this.hrContact !== 1 && hrFresh) put(v, q, I.hr_bpm, 60_000 / h.mean_nni, PROXY);
+    }
+    const sq = this.hrv.spectral(tMs, h);
+    if (sq !== FeatureQuality.Unknown) {
+      put(v, q, I.lf_ms2, h.lf, sq);
+      put(v, q, I.hf_ms2, h.hf, sq);
+      put(v, q, I.lf_hf, h.lf_hf, sq);
     }
 
-    set(I.activity_mg, this.motion.activityMg(tMs));
-    set(I.posture_change_deg, this.motion.postureChangeDeg(tMs));
-    return { wearer: this.wearer, t: tMs, values, quality };
+    put(v, q, I.activity_mg, this.motion.activityMg(tMs), GOOD);
+    put(v, q, I.posture_change_deg, this.motion.postureChangeDeg(tMs), GOOD);
   }
+
+  /** 90th percentile of the window's closure durations (linear interpolation, Hyndman & Fan type 7); cached per window content. */
+  private blinkPercentile90(bw: EventWindow): number {
+    if (bw.head !== this.blinkP90Head || bw.tail !== this.blinkP90Tail) {
+      this.blinkP90Head = bw.head;
+      this.blinkP90Tail = bw.tail;
+      const n = bw.values(this.blinkScratch);
+      const sorted = this.blinkScratch.subarray(0, n).sort();
+      const h = (n - 1) * 0.9;
+      const lo = Math.floor(h);
+      this.blinkP90 = lo + 1 < n ? sorted[lo]! + (h - lo) * (sorted[lo + 1]! - sorted[lo]!) : sorted[lo]!;
+    }
+    return this.blinkP90;
+  }
+
+  private drop(n: number): void {
+    this.droppedOutOfOrder += n;
+    this.errors?.count('AFG_E_SAMPLE_ORDER', n);
+  }
+}
+
+/** Writes a value with its quality; a non-finite value stays unknown (NaN, Unknown). */
+function put(v: Float32Array, q: Uint8Array, i: number, x: number, quality: FeatureQuality): void {
+  if (x - x !== 0) return;
+  v[i] = x;
+  q[i] = quality;
+}
+
+/** A stable offset in [0, period) per wearer (FNV-1a of the id), so that spectra are spread over ticks. */
+function phaseOf(id: string, period: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return h % Math.floor(period);
 }

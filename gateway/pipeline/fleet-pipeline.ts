@@ -3,8 +3,8 @@ import type { EventBus } from '../core/event-bus.ts';
 import type { SampleBatch, WearerId } from '../core/types.ts';
 import { WearerPipeline } from './wearer-pipeline.ts';
 
-/** What the fleet pipeline needs from the config: the floor, the wearers and the AOIs. */
-export type FleetConfig = Pick<GatewayConfig, 'site' | 'gateway' | 'tickMs' | 'stations' | 'wearers' | 'aois'>;
+/** What the fleet pipeline needs from the config: the floor, the wearers, the AOIs and the feature windows (defaults when absent). */
+export type FleetConfig = Pick<GatewayConfig, 'site' | 'gateway' | 'tickMs' | 'stations' | 'wearers' | 'aois'> & Partial<Pick<GatewayConfig, 'features'>>;
 
 /**
  * All wearers' pipelines, stepped together once per tick; results go onto the event bus, which
@@ -37,6 +37,7 @@ export class FleetPipeline {
           toEpochMs: opts.toEpochMs,
           safetyCritical: w.station !== undefined && critical.has(w.station),
           tickMs: opts.config.tickMs,
+          ...(opts.config.features ? { features: opts.config.features } : {}),
         }),
       );
     }

@@ -2,6 +2,7 @@ import type { AoiConfig, WearerConfig } from '../config/schema.ts';
 import type { Alert, AttentionEstimate, FeatureFrame, SampleBatch } from '../core/types.ts';
 import { AlertTracker, type LevelChange } from '../alerts/alert-tracker.ts';
 import { WearerFeatures } from '../features/wearer-features.ts';
+import type { FeatureSettings } from '../features/feature-settings.ts';
 import { featureIndex } from '../features/feature-names.ts';
 import { RuleBasedEstimator } from '../estimator/rule-based-estimator.ts';
 import { DriverPolicy } from '../policy/driver-policy.ts';
@@ -51,10 +52,10 @@ export class WearerPipeline {
   readonly tracker: AlertTracker;
   private driverAckPending = false;
 
-  constructor(opts: { wearer: WearerConfig; aois: readonly AoiConfig[]; toEpochMs: (t: number) => number; safetyCritical?: boolean; tickMs: number }) {
+  constructor(opts: { wearer: WearerConfig; aois: readonly AoiConfig[]; toEpochMs: (t: number) => number; safetyCritical?: boolean; tickMs: number; features?: Partial<FeatureSettings> }) {
     this.wearer = opts.wearer;
     const aois = opts.aois.filter((a) => a.role === opts.wearer.role).map((a) => ({ name: a.name, polygon: a.polygon as [number, number][] }));
-    this.features = new WearerFeatures({ wearer: opts.wearer.id, aois, tickWindowMs: opts.tickMs });
+    this.features = new WearerFeatures({ wearer: opts.wearer.id, aois, tickWindowMs: opts.tickMs, ...(opts.features ? { settings: opts.features } : {}) });
     this.driver = opts.wearer.role === 'driver' ? new DriverPolicy() : null;
     this.operator = opts.wearer.role === 'operator' ? new OperatorPolicy({ safetyCritical: opts.safetyCritical ?? false }) : null;
     const trackerOpts: ConstructorParameters<typeof AlertTracker>[0] = { wearer: opts.wearer.id, role: opts.wearer.role, toEpochMs: opts.toEpochMs };

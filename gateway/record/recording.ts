@@ -158,7 +158,7 @@ export async function recordFleet(fleet: FleetPipeline, file: string, epochAtZer
     format: 'afg-recording',
     version: 1,
     epochAtZeroMs,
-    fleet: { site: config.site, gateway: config.gateway, tickMs: config.tickMs, stations: config.stations, wearers: config.wearers, aois: config.aois },
+    fleet: { site: config.site, gateway: config.gateway, tickMs: config.tickMs, stations: config.stations, wearers: config.wearers, aois: config.aois, ...(config.features ? { features: config.features } : {}) },
   });
   fleet.onIngest((w, b) => rec.batch(w, b));
   fleet.onTick((t) => rec.tick(t));
