@@ -21,8 +21,8 @@
  * shares it. A REC with gaze but neither time is dropped and counted.
  *
  * Bad input is never thrown: a garbled line, an oversized line (no CRLF within maxLineLength), a
- * REC with a partial or non-numeric gaze field, is dropped and counted as AFG_E_INPUT_INVALID
- * (there is no Open-Gaze-specific code yet); stats() tells the kinds apart.
+ * REC with a partial or non-numeric gaze field, is dropped and counted as AFG_E_GAZEPOINT_RECORD
+ * (its own stable code); stats() tells the kinds apart.
  *
  * Cost: O(bytes) per push; per line one sticky-regex pass over its attributes (a few short-lived
  * strings per attribute, no object per sample); one GazeBatch allocated per push that yields samples.
@@ -226,7 +226,7 @@ export class OpenGazeParser {
     else if (seen[F.FPOGS] && seen[F.FPOGD]) tSec = row[F.FPOGS]! + row[F.FPOGD]!;
     else {
       this.s.untimed++;
-      this.opts.errors.count('AFG_E_INPUT_INVALID');
+      this.opts.errors.count('AFG_E_GAZEPOINT_RECORD');
       return;
     }
     let sum = 0;
@@ -289,11 +289,11 @@ export class OpenGazeParser {
 
   private garbled(): void {
     this.s.garbled++;
-    this.opts.errors.count('AFG_E_INPUT_INVALID');
+    this.opts.errors.count('AFG_E_GAZEPOINT_RECORD');
   }
 
   private oversized(): void {
     this.s.oversized++;
-    this.opts.errors.count('AFG_E_INPUT_INVALID');
+    this.opts.errors.count('AFG_E_GAZEPOINT_RECORD');
   }
 }

@@ -16,7 +16,7 @@
  * - openness: NaN; Pupil Core does not report eyelid aperture.
  *
  * Bad input (msgpack that does not decode, not a map, missing/ill-typed `norm_pos`, `confidence`
- * or `timestamp`) is dropped and counted under AFG_E_INPUT_INVALID (and per kind in stats());
+ * or `timestamp`) is dropped and counted under AFG_E_PUPIL_MESSAGE (and per kind in stats());
  * nothing is thrown.
  *
  * Cost: one msgpack decode per message plus O(1) column writes; flush() allocates one batch.
@@ -176,7 +176,7 @@ export class PupilDatumDecoder {
 
   private reject(kind: 'malformed' | 'missingFields'): false {
     this.s[kind]++;
-    this.errors.count('AFG_E_INPUT_INVALID');
+    this.errors.count('AFG_E_PUPIL_MESSAGE');
     return false;
   }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
+import type { NobleLike } from '../../firmware-bridge/ble/noble-loader.ts';
 import { loadScenario } from '../../firmware-bridge/simulator/scenario.ts';
 import { dashboardPlugin, type HealthReport } from '../../dashboard/plugin.ts';
 import { FloorState } from '../../dashboard/floor-state.ts';
@@ -11,8 +12,7 @@ import { AfgError, ErrorCounter } from '../core/errors.ts';
 import type { SampleBatch } from '../core/types.ts';
 import type { DeviceRuntime } from '../devices/device-runtime.ts';
 import { applyScenarioFloor } from '../devices/scenario-fleet-config.ts';
-import { SerialEyeTrackerDevice } from '../devices/serial-eye-tracker-device.ts';
-import { BleWearables, type BleWearableEntry } from '../devices/ble-wearables.ts';
+import { createConfiguredDevices } from '../devices/configured-devices.ts';
 import type { CommandPort } from '../commands/command-port.ts';
 import { createGatewayCommands } from '../commands/command-wiring.ts';
 import type { ThresholdRegistry } from '../commands/adjustable-thresholds.ts';
@@ -32,6 +32,8 @@ export interface GatewayStartOptions {
   /** record what the codecs produce to this file */
   record?: string;
   logger?: Logger;
+  /** BLE through this noble instead of @abandonware/noble (tests: fake HCI bindings) */
+  noble?: NobleLike;
 }
 
 export interface RunningGateway {
@@ -134,24 +136,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       simulated = buildSimulatedFleet({ scenario, seed: config.simulation.seed, gazeRateHz: config.simulation.gazeRateHz, startMs: now(), errors, sink: sinkBatch });
       for (const s of simulated.values()) devices.push(...s.devices);
     }
-    const bleEntries: BleWearableEntry[] = [];
-    for (const w of config.wearers) {
-      for (const d of w.devices) {
-        if (d.transport.type === 'simulated') continue; // covered by the scenario
-        if (d.transport.type === 'serial' && d.kind === 'serial-eye-tracker') {
-          devices.push(new SerialEyeTrackerDevice({ device: d, wearer: w.id, errors, sink: sinkBatch, now }));
-        } else if (d.transport.type === 'ble' && (d.kind === 'hrs-strap' || d.kind === 'polar-h10')) {
-          bleEntries.push({ device: d, wearer: w.id });
-        } else {
-          errors.count('AFG_E_INPUT_INVALID');
-          log.error(`AFG_E_INPUT_INVALID: device ${d.id}: a ${d.kind} cannot use a ${d.transport.type} transport; it is not started`);
-        }
-      }
-    }
-    if (bleEntries.length) {
-      const ble = new BleWearables({ entries: bleEntries, errors, sink: sinkBatch, now, onUnavailable: (e) => log.error(`${e.message}; BLE devices ${bleEntries.map((x) => x.device.id).join(', ')} are not started, the gateway runs on without them`) });
-      devices.push(...ble.devices);
-    }
+    devices.push(...createConfiguredDevices({ config, errors, sink: sinkBatch, now, log, ...(o.noble ? { noble: o.noble } : {}) }));
     for (const d of devices) await d.start();
     cleanup.push(async () => {
       for (const d of devices) await d.stop();

@@ -3,9 +3,11 @@ import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import YAML from 'yaml';
 import { AfgError } from '../core/errors.ts';
+import { checkDeviceRules } from './device-rules.ts';
 import { ConfigSchema, type GatewayConfig } from './schema.ts';
 
-const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false });
+// discriminator: tagged unions (transport, geometry) get their defaults and precise error paths
+const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false, discriminator: true, verbose: true });
 const validate = ajv.compile<GatewayConfig>(ConfigSchema);
 
 /**
@@ -46,6 +48,11 @@ function configError(e: ErrorObject | undefined): AfgError {
   if (e.keyword === 'additionalProperties') {
     at += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
     what = 'is not a known field (check the spelling against examples/config.yaml)';
+  } else if (e.keyword === 'discriminator') {
+    const { tag, tagValue } = e.params as { tag: string; tagValue?: unknown };
+    at += `/${tag}`;
+    const known = ((e.parentSchema?.['oneOf'] ?? []) as { properties?: Record<string, { const?: unknown }> }[]).map((b) => b.properties?.[tag]?.const);
+    what = `is ${JSON.stringify(tagValue)}, not one of ${JSON.stringify(known)}`;
   } else if (e.keyword === 'enum' || e.keyword === 'const') {
     what += ` (${JSON.stringify((e.params as { allowedValues?: unknown }).allowedValues ?? (e.params as { allowedValue?: unknown }).allowedValue)})`;
   }
@@ -68,10 +75,8 @@ function checkCrossFields(cfg: GatewayConfig): void {
     w.devices.forEach((d, j) => {
       if (deviceIds.has(d.id)) throw invalid(`/wearers/${i}/devices/${j}/id`, `duplicates device id '${d.id}'`);
       deviceIds.add(d.id);
+      checkDeviceRules(d, `/wearers/${i}/devices/${j}`);
       const tr = d.transport;
-      if (tr.type === 'serial' && tr.path === undefined && (tr.vendorId === undefined || tr.productId === undefined)) {
-        throw invalid(`/wearers/${i}/devices/${j}/transport`, 'needs a path, or both vendorId and productId');
-      }
       if (tr.type === 'simulated' && !cfg.simulation.enabled) {
         throw invalid(`/wearers/${i}/devices/${j}/transport/type`, "is 'simulated' but simulation.enabled is false");
       }

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TSchema, type TUnion } from '@sinclair/typebox';
 import { FeaturesConfigSchema } from '../features/feature-settings-schema.ts';
 
 /**
@@ -28,6 +28,15 @@ export const StationSchema = Type.Object(
   Strict,
 );
 
+/**
+ * A union told apart by its `type` field. ajv's discriminator picks the one branch by the tag, so
+ * defaults inside it are filled in (ajv fills none inside anyOf) and an error names the field of
+ * the branch the user meant, not of the first branch tried. Needs ajv's `discriminator` option.
+ */
+function Tagged<T extends TObject[]>(branches: [...T], options: { default?: unknown; description?: string } = {}) {
+  return Type.Unsafe<Static<TUnion<T>>>({ oneOf: branches, discriminator: { propertyName: 'type' }, ...options });
+}
+
 const SerialTransport = Type.Object(
   {
     type: Type.Literal('serial'),
@@ -47,14 +56,55 @@ const BleTransport = Type.Object(
   },
   Strict,
 );
+const Host = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9._:-]+$', default: '127.0.0.1' });
+const TcpTransport = Type.Object(
+  {
+    type: Type.Literal('tcp'),
+    host: Host,
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 4242, description: 'Gazepoint Control Open Gaze API server' }),
+  },
+  Strict,
+);
+const ZmqTransport = Type.Object(
+  {
+    type: Type.Literal('zmq'),
+    host: Host,
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 50020, description: 'Pupil Remote (Pupil Capture / Service)' }),
+  },
+  Strict,
+);
 const SimulatedTransport = Type.Object({ type: Type.Literal('simulated') }, Strict);
+
+const Mm = Type.Number({ exclusiveMinimum: 0, maximum: 10000 });
+const Fov = Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 180 });
+/** How gaze becomes degrees of visual angle (firmware-bridge/geometry/visual-angle.ts). */
+const GeometrySchema = Tagged(
+  [
+    Type.Object({ type: Type.Literal('device') }, { ...Strict, description: 'as the device declares it (serial HELLO)' }),
+    Type.Object(
+      {
+        type: Type.Literal('screen'),
+        widthMm: Type.Optional(Mm),
+        heightMm: Type.Optional(Mm),
+        diagonalIn: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 400 })),
+        resolution: Type.Optional(Type.Tuple([Type.Integer({ minimum: 1, maximum: 65535 }), Type.Integer({ minimum: 1, maximum: 65535 })])),
+        distanceMm: Mm,
+      },
+      { ...Strict, description: 'gaze in fractions of a screen: its size (widthMm + heightMm, or diagonalIn + resolution) and the eye distance' },
+    ),
+    Type.Object({ type: Type.Literal('scene-camera'), hFovDeg: Fov, vFovDeg: Fov }, { ...Strict, description: 'gaze in normalised scene-camera coordinates: the camera field of view' }),
+    Type.Object({ type: Type.Literal('norm') }, { ...Strict, description: 'keep normalised coordinates (0..1, origin top left), declared as such' }),
+  ],
+  { default: { type: 'device' } },
+);
 
 export const DeviceSchema = Type.Object(
   {
     id: Id,
-    kind: Type.Union([Type.Literal('serial-eye-tracker'), Type.Literal('hrs-strap'), Type.Literal('polar-h10')]),
-    transport: Type.Union([SimulatedTransport, SerialTransport, BleTransport]),
+    kind: Type.Union([Type.Literal('serial-eye-tracker'), Type.Literal('gazepoint-gp3'), Type.Literal('pupil-core'), Type.Literal('hrs-strap'), Type.Literal('polar-h10')]),
+    transport: Tagged([SimulatedTransport, SerialTransport, TcpTransport, ZmqTransport, BleTransport]),
     silenceTimeoutMs: Type.Integer({ minimum: 100, maximum: 600000, default: 2000, description: 'silence after which sensor_lost is reported' }),
+    geometry: GeometrySchema,
   },
   Strict,
 );
@@ -145,4 +195,5 @@ export type GatewayConfig = Static<typeof ConfigSchema>;
 export type StationConfig = Static<typeof StationSchema>;
 export type WearerConfig = Static<typeof WearerSchema>;
 export type DeviceConfig = Static<typeof DeviceSchema>;
+export type GeometryConfig = Static<typeof GeometrySchema>;
 export type AoiConfig = Static<typeof AoiSchema>;

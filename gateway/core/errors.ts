@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   AFG_E_PROTOCOL_VERSION: 'The device speaks an unsupported protocol version; its data is refused.',
   AFG_E_GATT_PAYLOAD: 'A BLE GATT characteristic payload was malformed and was dropped.',
   AFG_E_PMD_PAYLOAD: 'A Polar PMD data frame was malformed and was dropped.',
+  AFG_E_GAZEPOINT_RECORD: 'A Gazepoint Open Gaze API line was malformed (garbled, oversized, or a record without a time) and was dropped.',
+  AFG_E_PUPIL_MESSAGE: 'A Pupil Core network-API message was malformed (not a msgpack map, or without norm_pos/confidence/timestamp) and was dropped.',
   AFG_E_DEVICE_IO: 'A device transport failed; it will reconnect with backoff.',
   AFG_E_BLE_UNAVAILABLE: 'Bluetooth is not available on this machine; BLE devices are not started.',
   AFG_E_SENSOR_LOST: 'A device has been silent longer than the configured timeout.',

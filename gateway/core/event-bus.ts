@@ -1,6 +1,26 @@
 import { EventEmitter } from 'node:events';
 import type { Alert, AttentionEstimate, Decision, FeatureFrame } from './types.ts';
 
+/** Signal quality of one link since the gateway started (issue 3); counters only grow. */
+export interface DeviceSignalQuality {
+  /** the rate the device declared (serial HELLO) or runs at by its protocol, Hz; null when unknown */
+  nominalRateHz: number | null;
+  /**
+   * frames or records the protocol shows were lost: serial seq gaps, Gazepoint CNT gaps, Polar
+   * PMD time gaps; null where the protocol cannot tell (Pupil Core datums, GATT heart rate)
+   */
+  droppedFrames: number | null;
+  /** frames that failed the CRC-16 (serial); null on transports without our CRC (TCP, ZMQ, GATT) */
+  crcErrors: number | null;
+  /** bad input from this device, dropped and counted, all input codes together */
+  inputErrors: number;
+  /** links re-established after the first */
+  reconnects: number;
+}
+
+/** Skin contact of a chest strap (HRS flags bits 1-2): 'unsupported' when the strap cannot tell. */
+export type SkinContact = 'contact' | 'no_contact' | 'unsupported';
+
 /** Health of one device link, as the transports report it. */
 export interface DeviceStatus {
   device: string;
@@ -14,8 +34,15 @@ export interface DeviceStatus {
   /** share of valid samples in the last window, 0..1 */
   validity: number;
   battery: number | null;
+  /** this device's counted errors by code */
   errors: Record<string, number>;
   detail?: string;
+  quality?: DeviceSignalQuality;
+  /**
+   * HR straps only: skin contact of the latest measurement, null before the first. Device state,
+   * not a biosignal: it says whether the strap is worn, and may go to /metrics and MQTT.
+   */
+  contact?: SkinContact | null;
 }
 
 /**

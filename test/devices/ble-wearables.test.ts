@@ -22,6 +22,7 @@ const strapDevice = {
   kind: 'hrs-strap' as const,
   transport: { type: 'ble' as const, name: 'HRM-Pro' },
   silenceTimeoutMs: 2000,
+  geometry: { type: 'device' as const },
 };
 
 t.test('a configured strap reaches its wearer through noble (fake HCI bindings)', async (t) => {

@@ -134,7 +134,7 @@ t.test('garbled lines are dropped and counted; good lines around them survive', 
     ].join('\r\n'),
   );
   t.same(got.t, [1000000, 1400000]);
-  t.equal(errors.get('AFG_E_INPUT_INVALID'), 6);
+  t.equal(errors.get('AFG_E_GAZEPOINT_RECORD'), 6);
   t.equal(parser.stats().garbled, 5);
   t.equal(parser.stats().untimed, 1);
 });
@@ -147,7 +147,7 @@ t.test('an oversized line is dropped once, up to its CRLF, across chunks', async
   parser.push('<REC ' + 'W'.repeat(80) + ' />\r\n'); // oversized within one chunk
   t.same(got.t, [1000000, 2000000]);
   t.equal(parser.stats().oversized, 2);
-  t.equal(errors.get('AFG_E_INPUT_INVALID'), 2);
+  t.equal(errors.get('AFG_E_GAZEPOINT_RECORD'), 2);
 });
 
 t.test('maxBatch splits a long push into several batches, in order', async (t) => {
@@ -170,7 +170,7 @@ t.test('end() counts a partial last line', async (t) => {
   const { parser, errors } = setup();
   parser.push('<REC TIME="1.0" FPOGX=');
   parser.end();
-  t.equal(errors.get('AFG_E_INPUT_INVALID'), 1);
+  t.equal(errors.get('AFG_E_GAZEPOINT_RECORD'), 1);
 });
 
 t.test('constructor validates its options', async (t) => {
@@ -243,7 +243,7 @@ t.test('property: random bytes never throw, yield no samples, and are counted', 
       parser.end();
       const text = new TextDecoder('latin1').decode(bytes);
       const meaningful = text.split('\n').some((l) => l.trim() !== '');
-      return got.t.length === 0 && (!meaningful || errors.get('AFG_E_INPUT_INVALID') >= 1);
+      return got.t.length === 0 && (!meaningful || errors.get('AFG_E_GAZEPOINT_RECORD') >= 1);
     }),
     { numRuns: 500 },
   );

@@ -65,7 +65,7 @@ t.test('malformed payloads and missing fields are counted and dropped', async (t
   t.equal(dec.push('pupil.0.3d', encode({ id: 0, diameter_3d: 3 })), false, 'pupil datum without timestamp');
   t.equal(dec.push('notify.x', encode({})), false, 'other topics are ignored, not errors');
   t.same(dec.stats(), { messages: 8, gaze: 0, pupil: 0, malformed: 2, missingFields: 5, ignoredTopics: 1 });
-  t.equal(errors.get('AFG_E_INPUT_INVALID'), 7);
+  t.equal(errors.get('AFG_E_PUPIL_MESSAGE'), 7);
   t.equal(dec.flush(), null);
 });
 
@@ -86,7 +86,7 @@ t.test('property: random bytes as payload never throw and are counted', async (t
     }),
     { numRuns: 2000 },
   );
-  t.equal(errors.get('AFG_E_INPUT_INVALID'), expectedBad);
+  t.equal(errors.get('AFG_E_PUPIL_MESSAGE'), expectedBad);
   t.ok(expectedBad > 1900, `random bytes are nearly always rejected (${expectedBad})`);
   const b = dec.flush();
   t.equal(b?.n ?? 0, dec.stats().gaze);

@@ -1,0 +1,55 @@
+import type { NobleLike } from '../../firmware-bridge/ble/noble-loader.ts';
+import type { GatewayConfig } from '../config/schema.ts';
+import type { ErrorCounter } from '../core/errors.ts';
+import { BleWearables, type BleWearableEntry } from './ble-wearables.ts';
+import type { BatchSink, DeviceRuntime } from './device-runtime.ts';
+import { GazepointEyeTrackerDevice } from './gazepoint-eye-tracker-device.ts';
+import { PupilCoreEyeTrackerDevice } from './pupil-core-eye-tracker-device.ts';
+import { SerialEyeTrackerDevice } from './serial-eye-tracker-device.ts';
+
+/**
+ * One DeviceRuntime per real device in the config (simulated ones come from the scenario):
+ * serial eye trackers, Gazepoint (TCP), Pupil Core (ZMQ), and the BLE wearables over one noble.
+ * The config rules (gateway/config/device-rules.ts) already refused a kind on a wrong transport.
+ *
+ * @example
+ *   const devices = createConfiguredDevices({ config, errors, sink, now, log });
+ *   for (const d of devices) await d.start();
+ */
+export function createConfiguredDevices(opts: {
+  config: Pick<GatewayConfig, 'wearers'>;
+  errors: ErrorCounter;
+  sink: BatchSink;
+  now: () => number;
+  log: { error(msg: string): void };
+  /** a noble instance (tests: fake HCI bindings); default @abandonware/noble, loaded lazily */
+  noble?: NobleLike;
+}): DeviceRuntime[] {
+  const { errors, sink, now } = opts;
+  const devices: DeviceRuntime[] = [];
+  const ble: BleWearableEntry[] = [];
+  for (const w of opts.config.wearers) {
+    for (const device of w.devices) {
+      const tr = device.transport.type;
+      if (tr === 'simulated') continue;
+      const args = { device, wearer: w.id, errors, sink, now };
+      if (tr === 'serial') devices.push(new SerialEyeTrackerDevice(args));
+      else if (tr === 'tcp') devices.push(new GazepointEyeTrackerDevice(args));
+      else if (tr === 'zmq') devices.push(new PupilCoreEyeTrackerDevice(args));
+      else ble.push({ device, wearer: w.id });
+    }
+  }
+  if (ble.length) {
+    const ids = ble.map((x) => x.device.id).join(', ');
+    const wearables = new BleWearables({
+      entries: ble,
+      errors,
+      sink,
+      now,
+      ...(opts.noble ? { noble: opts.noble } : {}),
+      onUnavailable: (e) => opts.log.error(`${e.message}; BLE devices ${ids} are not started, the gateway runs on without them`),
+    });
+    devices.push(...wearables.devices);
+  }
+  return devices;
+}
