@@ -27,6 +27,8 @@ export class WearerLink {
   private readonly h10Id: string;
   private readonly errors: ErrorCounter;
   private nowMs = 0;
+  /** gateway time (after clock sync) of the newest gaze sample decoded so far */
+  lastGazeGw = NaN;
 
   constructor(opts: { wearer: WearerId; index: number; errors: ErrorCounter; sink: (wearer: WearerId, b: SampleBatch) => void }) {
     this.wearer = opts.wearer;
@@ -42,6 +44,7 @@ export class WearerLink {
         this.gazeSync.observeArrival(b.t[b.n - 1]!, this.nowMs);
         this.gazeSync.toGatewayInPlace(b.t, b.n);
         b.clock = 'gateway';
+        this.lastGazeGw = b.t[b.n - 1]!;
         this.sink(this.wearer, b);
       },
     });

@@ -10,7 +10,7 @@ import type { GatewayConfig } from '../config/schema.ts';
 import { EventBus } from '../core/event-bus.ts';
 import { AfgError, ErrorCounter } from '../core/errors.ts';
 import type { SampleBatch } from '../core/types.ts';
-import type { DeviceRuntime } from '../devices/device-runtime.ts';
+import type { BatchSink, DeviceRuntime } from '../devices/device-runtime.ts';
 import { applyScenarioFloor } from '../devices/scenario-fleet-config.ts';
 import { createConfiguredDevices } from '../devices/configured-devices.ts';
 import type { CommandPort } from '../commands/command-port.ts';
@@ -34,6 +34,11 @@ export interface GatewayStartOptions {
   logger?: Logger;
   /** BLE through this noble instead of @abandonware/noble (tests: fake HCI bindings) */
   noble?: NobleLike;
+  /**
+   * Device runtimes built by the caller (benchmarks, soak runs), next to the configured ones:
+   * they deliver into the same sink and read the same monotonic clock.
+   */
+  extraDevices?: (ctx: { sink: BatchSink; errors: ErrorCounter; now: () => number }) => DeviceRuntime[];
 }
 
 export interface RunningGateway {
@@ -137,6 +142,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       for (const s of simulated.values()) devices.push(...s.devices);
     }
     devices.push(...createConfiguredDevices({ config, errors, sink: sinkBatch, now, log, ...(o.noble ? { noble: o.noble } : {}) }));
+    if (o.extraDevices) devices.push(...o.extraDevices({ sink: sinkBatch, errors, now }));
     for (const d of devices) await d.start();
     cleanup.push(async () => {
       for (const d of devices) await d.stop();
