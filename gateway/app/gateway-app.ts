@@ -18,7 +18,7 @@ import { createGatewayCommands } from '../commands/command-wiring.ts';
 import type { ThresholdRegistry } from '../commands/adjustable-thresholds.ts';
 import { buildSimulatedFleet, type SimulatedWearer } from '../devices/simulated-fleet.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../outputs/embedded-broker.ts';
-import { MqttSink } from '../outputs/mqtt-sink.ts';
+import { startMqttOutputs } from '../outputs/mqtt-outputs.ts';
 import { Outbox } from '../outputs/outbox.ts';
 import { FleetPipeline } from '../pipeline/fleet-pipeline.ts';
 import { recordFleet } from '../record/recording.ts';
@@ -105,26 +105,11 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       cleanup.push(() => broker!.close());
       brokerUrl = broker.url;
     }
-    const outbox = await Outbox.open({ dir: path.join(dataDir, 'outbox'), errors, maxEntries: config.outbox.maxEntries, maxAgeMs: config.outbox.maxAgeMs });
+    const outbox = await Outbox.open({ dir: path.join(dataDir, 'outbox'), errors, maxEntries: config.outbox.maxEntries, maxBytes: config.outbox.maxBytes, maxAgeMs: config.outbox.maxAgeMs, dropOrder: config.outbox.dropOrder, onDrop: (e, why) => log[e.cls === 'alert' ? 'error' : 'warn'](`AFG_E_OUTBOX_FULL: ${e.cls} ${e.id} dropped from the outbox (${why === 'age' ? 'older than outbox.maxAgeMs' : 'outbox full'}); counted and reported on the outbox topic`) });
     cleanup.push(() => outbox.close());
-    const sink = new MqttSink({
-      url: brokerUrl,
-      site: config.site,
-      gateway: config.gateway,
-      version: o.version,
-      bus,
-      outbox,
-      errors,
-      clientId: config.mqtt.clientId,
-      username: config.mqtt.username,
-      password: config.mqtt.password,
-      attentionPeriodMs: config.mqtt.attentionPeriodMs,
-      toEpochMs,
-      log: (level, msg) => log[level](msg),
-    });
-    await sink.start(3000);
-    cleanup.push(() => sink.stop());
-    if (!sink.connected) log.warn(`AFG_E_MQTT_CONNECT: broker ${brokerUrl} not reachable yet; alerts wait in the outbox`);
+    const mqttOut = await startMqttOutputs({ config, baseDir: o.baseDir, brokerUrl, embedded: broker !== null, version: o.version, bus, outbox, errors, toEpochMs, fleet, commandPort: null, log: (level, msg) => log[level](msg) });
+    const sink = mqttOut.sink;
+    cleanup.push(() => mqttOut.stop());
 
     if (o.record) {
       const rec = await recordFleet(fleet, path.resolve(o.record), epochAtZero, config);
@@ -205,9 +190,10 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       const nowMs = now();
       for (const [w, s] of simulated) {
         for (const d of s.devices) d.poll(nowMs);
-        if (drivers.has(w)) fleet.setVehicleSpeed(w, s.sim.speedAt(nowMs));
+        if (drivers.has(w) && !mqttOut.hasLiveSpeed(w)) fleet.setVehicleSpeed(w, s.sim.speedAt(nowMs));
       }
       for (const d of devices) if (d.transport !== 'simulated') d.poll(nowMs);
+      mqttOut.poll();
       while (nextTick <= nowMs) {
         const started = performance.now();
         fleet.tick(nextTick);

@@ -129,6 +129,75 @@ export const AoiSchema = Type.Object(
   Strict,
 );
 
+/** MQTT connection security and protocol (shared by the JSON sink and the Sparkplug edge node). */
+const TlsSection = Section(
+  {
+    ca: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null, description: 'PEM file of the CA(s) to trust; null: the system store' }),
+    cert: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null, description: 'PEM client certificate' }),
+    key: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null, description: 'PEM client private key' }),
+    rejectUnauthorized: Type.Boolean({ default: true, description: 'false only for a lab broker with a self-made certificate' }),
+    servername: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null, description: 'TLS SNI / certificate host name, when it differs from the url host' }),
+  },
+  'TLS toward the broker (used with mqtts:// and wss://)',
+);
+const MqttConnectionFields = {
+  passwordFile: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null, description: 'read the password from this file instead of writing it into the config' }),
+  protocolVersion: Type.Union([Type.Literal(4), Type.Literal(5), Type.Null()], { default: null, description: '4 = MQTT 3.1.1, 5 = MQTT 5; null: 5 for a plant broker, 4 for the embedded one' }),
+  keepaliveS: Type.Integer({ minimum: 5, maximum: 600, default: 30 }),
+  reconnectMinMs: Type.Integer({ minimum: 100, maximum: 60000, default: 1000 }),
+  reconnectMaxMs: Type.Integer({ minimum: 100, maximum: 600000, default: 30000 }),
+  tls: TlsSection,
+};
+const MqttCommandsSection = Section(
+  {
+    enabled: Type.Boolean({ default: true }),
+    actors: Type.Array(
+      Type.Object(
+        {
+          id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$' }),
+          role: Type.Union([Type.Literal('supervisor'), Type.Literal('team_lead'), Type.Literal('line_system')]),
+          tokenSha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'hex SHA-256 of the token this actor must send' })),
+        },
+        Strict,
+      ),
+      { default: [], maxItems: 1000 },
+    ),
+    responseTopicPrefixes: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { default: [], description: 'MQTT 5 response topics the gateway may reply on (besides <base>/replies/)' }),
+    maxPerMinute: Type.Integer({ minimum: 1, maximum: 100000, default: 600 }),
+  },
+  'commands over MQTT (cmd/<name>) and who may send them',
+);
+const MqttVehicleSpeedSection = Section(
+  {
+    enabled: Type.Boolean({ default: true }),
+    staleAfterMs: Type.Integer({ minimum: 200, maximum: 600000, default: 3000, description: 'without a fresh message the configured vehicleSpeedMps is assumed again' }),
+  },
+  'drivers\' vehicle speed over MQTT (vehicles/<wearer>/speed)',
+);
+const MqttSummarySection = Section(
+  {
+    enabled: Type.Boolean({ default: false }),
+    periodMs: Type.Integer({ minimum: 10000, maximum: 3600000, default: 60000 }),
+  },
+  'aggregate attention telemetry per wearer, QoS 1 through the outbox (wearers/<id>/summary)',
+);
+const SparkplugId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' });
+const SparkplugSection = Section(
+  {
+    enabled: Type.Boolean({ default: false }),
+    url: Type.Union([Type.String({ pattern: '^(mqtts?|wss?|tcp|ssl)://' }), Type.Null()], { default: null, description: 'null: the same broker as mqtt' }),
+    groupId: Type.Union([SparkplugId, Type.Null()], { default: null, description: 'null: the site id' }),
+    edgeNodeId: Type.Union([SparkplugId, Type.Null()], { default: null, description: 'null: the gateway id' }),
+    primaryHostId: Type.Union([SparkplugId, Type.Null()], { default: null, description: 'wait for spBv1.0/STATE/<id> online before NBIRTH' }),
+    clientId: Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()], { default: null, description: 'null: afg-<site>-<gateway>-spb' }),
+    publishPeriodMs: Type.Integer({ minimum: 100, maximum: 60000, default: 1000, description: 'attention metrics at most this often per wearer (alerts at once)' }),
+    scoreDeadband: Type.Number({ minimum: 0, maximum: 1, default: 0.02, description: 'an attention score change smaller than this is not reported' }),
+    maxHistorical: Type.Integer({ minimum: 0, maximum: 1000000, default: 10000, description: 'metric changes kept while offline, sent as is_historical afterwards' }),
+  },
+  'Sparkplug B 3.0 edge node (each wearer a device)',
+);
+const OutboxClassSchema = Type.Union([Type.Literal('telemetry'), Type.Literal('decision'), Type.Literal('alert')]);
+
 export const ConfigSchema = Type.Object(
   {
     site: Type.String({ default: 'site-1', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
@@ -144,13 +213,20 @@ export const ConfigSchema = Type.Object(
         username: Type.Union([Type.String(), Type.Null()], { default: null }),
         password: Type.Union([Type.String(), Type.Null()], { default: null }),
         attentionPeriodMs: Type.Integer({ minimum: 100, maximum: 60000, default: 1000 }),
+        ...MqttConnectionFields,
+        commands: MqttCommandsSection,
+        vehicleSpeed: MqttVehicleSpeedSection,
+        summary: MqttSummarySection,
       },
       'MQTT output toward line systems',
     ),
+    sparkplug: SparkplugSection,
     outbox: Section(
       {
         maxEntries: Type.Integer({ minimum: 100, maximum: 10000000, default: 100000 }),
+        maxBytes: Type.Integer({ minimum: 65536, default: 64 * 1024 * 1024, description: 'bytes of pending log lines' }),
         maxAgeMs: Type.Integer({ minimum: 60000, default: 7 * 24 * 3600 * 1000 }),
+        dropOrder: Type.Array(OutboxClassSchema, { minItems: 3, maxItems: 3, uniqueItems: true, default: ['telemetry', 'decision', 'alert'], description: 'what goes first when full' }),
       },
       'persisted store-and-forward queue for alerts and decisions',
     ),

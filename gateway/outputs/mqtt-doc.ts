@@ -1,15 +1,20 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PAYLOAD_SCHEMAS, type AlertPayload, type AttentionPayload, type DecisionPayload, type DeviceStatusPayload, type StatusPayload } from './payload-schemas.ts';
+import type { TObject } from '@sinclair/typebox';
+import { GatewayCommand, type CommandReply, type GatewayCommand as GatewayCommandT } from '../commands/command-schemas.ts';
+import { INBOUND_SCHEMAS, PAYLOAD_SCHEMAS, type AlertPayload, type AttentionPayload, type AttentionSummaryPayload, type DecisionPayload, type DeviceStatusPayload, type OutboxReportPayload, type StatusPayload, type VehicleSpeedPayload } from './payload-schemas.ts';
 import { TOPIC_SPECS } from './topics.ts';
 
 /** One example per payload; the tests validate each against its schema, so the doc cannot drift. */
 export const PAYLOAD_EXAMPLES: {
   StatusPayload: StatusPayload;
   AttentionPayload: AttentionPayload;
+  AttentionSummaryPayload: AttentionSummaryPayload;
   AlertPayload: AlertPayload;
   DecisionPayload: DecisionPayload;
   DeviceStatusPayload: DeviceStatusPayload;
+  OutboxReportPayload: OutboxReportPayload;
+  CommandReply: CommandReply;
 } = {
   StatusPayload: { state: 'online', site: 'plant-1', gateway: 'gw-a', version: '0.1.0', startedAt: 1_767_225_600_000, ts: 1_767_225_600_412 },
   AttentionPayload: {
@@ -21,6 +26,17 @@ export const PAYLOAD_EXAMPLES: {
     probs: { attentive: 0.22, distracted: 0.64, drowsy: 0.09, overloaded: 0.05 },
     quality: 0.97,
     estimator: 'rule-based/1',
+  },
+  AttentionSummaryPayload: {
+    wearer: 'op-7f3a',
+    from: 1_767_225_720_000,
+    to: 1_767_225_780_000,
+    estimates: 1200,
+    share: { attentive: 0.81, distracted: 0.12, drowsy: 0.04, overloaded: 0, sensor_lost: 0.03, unknown: 0 },
+    meanScore: 0.77,
+    minScore: 0.31,
+    meanQuality: 0.95,
+    ts: 1_767_225_780_050,
   },
   AlertPayload: {
     id: 'al-dr-19c2-0007',
@@ -60,7 +76,37 @@ export const PAYLOAD_EXAMPLES: {
     errors: { AFG_E_FRAME_CRC: 2 },
     ts: 1_767_225_782_000,
   },
+  OutboxReportPayload: {
+    depth: 3,
+    bytes: 1840,
+    oldestAt: 1_767_225_700_310,
+    dropped: { total: 2, byClass: { telemetry: 2, decision: 0, alert: 0 }, byReason: { full: 2, age: 0 } },
+    recentDrops: [
+      { id: 'sm:op-7f3a:1767225600000', cls: 'telemetry', reason: 'full', at: 1_767_225_701_000 },
+      { id: 'sm:op-2c91:1767225600000', cls: 'telemetry', reason: 'full', at: 1_767_225_701_000 },
+    ],
+    ts: 1_767_225_782_000,
+  },
+  CommandReply: { correlationId: 'mes-7731', command: 'alert.ack', ok: false, code: 'AFG_E_MQTT_COMMAND_UNAUTHORISED', reason: "actor 'mes-2' is not authorised to send commands (unknown actor or wrong token)", ts: 1_767_225_790_120 },
 };
+
+export const INBOUND_EXAMPLES: { VehicleSpeedPayload: VehicleSpeedPayload } = {
+  VehicleSpeedPayload: { speedMps: 3.1, ts: 1_767_225_781_950, source: 'truck-12-can' },
+};
+
+/** One example per command, as an MQTT sender writes it (with the `actor` envelope field). */
+export const COMMAND_EXAMPLES: Record<GatewayCommandT['command'], Record<string, unknown>> = {
+  'alert.ack': { actor: 'sup-7a', token: '…', correlationId: 'mes-7731', alertId: 'al-dr-19c2-0007', note: 'talked to the driver' },
+  'alert.shelve': { actor: 'sup-7a', token: '…', correlationId: 'mes-7732', alertId: 'al-op-2c91-0003', forS: 900, note: 'tracker being replaced' },
+  'decision.accept': { actor: 'mes-line-1', correlationId: 'mes-7733', decisionId: 'dc-0042' },
+  'decision.reject': { actor: 'mes-line-1', correlationId: 'mes-7734', decisionId: 'dc-0043', note: 'line changeover at 10:30' },
+  'threshold.set': { actor: 'sup-7a', token: '…', correlationId: 'mes-7735', name: 'operator.fatigue.enter', value: 0.7 },
+};
+
+/** The schemas of the commands, one per name, from the shared contract. */
+export function commandSchemas(): TObject[] {
+  return (GatewayCommand as unknown as { anyOf: TObject[] }).anyOf;
+}
 
 /**
  * Renders docs/mqtt.md from the topic table and the typebox schemas, so the document is the
@@ -95,7 +141,7 @@ export function renderMqttDoc(): string {
   );
   for (const s of TOPIC_SPECS) {
     const dir = s.direction === 'out' ? 'gateway -> line' : 'line -> gateway';
-    const payload = s.schema ? `[${s.schema}](#${s.schema.toLowerCase()})` : 'reserved';
+    const payload = `[${s.schema}](#${s.schema.toLowerCase()})`;
     out.push(`| \`${s.pattern}\` | ${dir} | ${s.qos} | ${s.retain ? 'yes' : 'no'} | ${payload} | ${s.what} |`);
   }
   out.push(
@@ -112,9 +158,13 @@ export function renderMqttDoc(): string {
     '  gateway restart every pending entry is published again in the order it was raised, so order',
     '  per wearer is kept. A message can arrive more than once: de-duplicate alerts on',
     '  `(id, rev)` and decisions on `(id, state)`.',
-    '- **Bounds.** The outbox is bounded by entries, bytes and age (config). When full, telemetry',
-    '  goes first, then decisions, then alerts (oldest first); every drop is counted under',
-    '  `AFG_E_OUTBOX_FULL` in the gateway\'s error counters (and by class in the outbox), never silent.',
+    '- **Bounds.** The outbox is bounded by entries, bytes and age (`outbox.maxEntries`, `maxBytes`,',
+    '  `maxAgeMs`). When full, the classes go in `outbox.dropOrder` (default: telemetry, then decisions,',
+    '  then alerts; oldest first within a class). Every drop is counted under `AFG_E_OUTBOX_FULL`,',
+    '  logged (alerts at error level, with the id), written to the outbox file so the count survives',
+    '  restarts, and reported on the retained `outbox` topic with the dropped ids: never silent.',
+    '- **Aggregate telemetry (optional).** With `mqtt.summary.enabled`, `wearers/<wearer>/summary` goes',
+    '  through the outbox too, as the class dropped first.',
     '- **Attention (QoS 0).** Telemetry, at most once per wearer per period (default 1 s). It is not',
     '  queued while the broker is away (mqtt.js\'s offline queue is off): the next estimate replaces it.',
     '- **Time.** `ts`, `raisedAt`, `startedAt`, `lastSeen`, `validUntil` are milliseconds since the Unix',
@@ -127,9 +177,62 @@ export function renderMqttDoc(): string {
     'JSON Schema (draft 2020-12 compatible), generated from the typebox definitions the tests validate',
     'against. Unknown properties are not allowed: a new field is a new schema version (`afg/v2/...`).',
   );
-  for (const [name, schema] of Object.entries(PAYLOAD_SCHEMAS) as [keyof typeof PAYLOAD_SCHEMAS, unknown][]) {
+  const all = [...Object.entries(PAYLOAD_SCHEMAS).map(([n, sc]) => [n, sc, (PAYLOAD_EXAMPLES as Record<string, unknown>)[n]] as const), ...Object.entries(INBOUND_SCHEMAS).map(([n, sc]) => [n, sc, (INBOUND_EXAMPLES as Record<string, unknown>)[n]] as const)];
+  for (const [name, schema, example] of all) {
     const topics = TOPIC_SPECS.filter((s) => s.schema === name).map((s) => `\`${s.pattern}\``);
-    out.push('', `### ${name}`, '', `Topic: ${topics.join(', ')}.`, '', '```json', JSON.stringify(schema, null, 2), '```', '', 'Example:', '', '```json', JSON.stringify(PAYLOAD_EXAMPLES[name]), '```');
+    out.push('', `### ${name}`, '', `Topic: ${topics.join(', ')}.`, '', '```json', JSON.stringify(schema, null, 2), '```', '', 'Example:', '', '```json', JSON.stringify(example), '```');
+  }
+  out.push(
+    '',
+    '## Commands',
+    '',
+    'A command is published at QoS 1, not retained, on `cmd/<command>` (e.g. `afg/v1/plant-1/gw-a/cmd/alert.ack`).',
+    'Its payload is the command schema below plus two transport fields the gateway removes before',
+    'validating: `actor` (who sends it) and `token` (that actor\'s secret, when one is configured).',
+    '`command` may be left out (the topic names it); when present it must match the topic.',
+    'With MQTT 5, `actor` and `token` may come as user properties instead, and the correlation data',
+    'stands in for a missing `correlationId`.',
+    '',
+    'The gateway answers every command on `replies` ([CommandReply](#commandreply)) with the',
+    'correlation id: `ok: true` and what changed, or `ok: false` with a code and the reason. With',
+    'MQTT 5 and a response topic set, it answers there too, with the correlation data echoed. The',
+    'response topic must lie under `replies/` or a prefix in `mqtt.commands.responseTopicPrefixes`',
+    '(otherwise the command is refused: a sender must not make the gateway publish on its own topics).',
+    '',
+    'Checked in this order; the first failure is the reply, counted under its code, and nothing else',
+    'happens:',
+    '',
+    '| check | code |',
+    '|---|---|',
+    '| known command name, JSON object under 16 KiB, a correlation id, not retained, payload `command` matches the topic, allowed response topic | `AFG_E_MQTT_COMMAND_INVALID` |',
+    '| at most `mqtt.commands.maxPerMinute` commands per minute (all senders) | `AFG_E_MQTT_COMMAND_RATE_LIMITED` |',
+    '| `actor` is in `mqtt.commands.actors`, with the right `token` when the actor has `tokenSha256` | `AFG_E_MQTT_COMMAND_UNAUTHORISED` |',
+    '| the command matches its schema (field path in the reason) | `AFG_E_MQTT_COMMAND_INVALID` |',
+    '| the gateway\'s command handler: role, existence, state (its own codes, `AFG_E_COMMAND_...`) | from the handler |',
+    '',
+    'A command delivered twice (QoS 1 may redeliver) with the same actor and correlation id within',
+    '10 minutes is answered again with the first reply; it does not run twice.',
+    '',
+    '### Trust model',
+    '',
+    '- **The broker authenticates; the gateway authorises.** MQTT does not tell a subscriber who',
+    '  published a message, so the gateway cannot see the sender\'s broker identity. The broker',
+    '  must authenticate every client (TLS client certificates or username/password) and its ACL',
+    '  must grant write access on `afg/v1/<site>/<gateway>/cmd/#` only to the line systems and',
+    '  supervisor tools that may send commands (see docs/deployment-mqtt.md for an ACL).',
+    '- **Actors.** A command names its actor; only actors listed in `mqtt.commands.actors` are',
+    '  accepted, each with a role (`supervisor`, `team_lead`, `line_system`) that the gateway\'s command',
+    '  handler checks per command. With the ACL alone, any client allowed to write `cmd/#` can claim',
+    '  any listed actor.',
+    '- **Tokens bind a claim to a secret.** An actor with `tokenSha256` must send the matching',
+    '  `token`; the gateway stores only the SHA-256 and compares in constant time. Send tokens only',
+    '  over TLS. An unknown actor and a wrong token get the same refusal.',
+    '- Every command, accepted or refused, is answered; accepted ones are audited by the handler',
+    '  (who, when, note).',
+  );
+  for (const schema of commandSchemas()) {
+    const name = (schema.properties['command'] as unknown as { const: GatewayCommandT['command'] }).const;
+    out.push('', `### ${name}`, '', `Topic: \`cmd/${name}\`.`, '', '```json', JSON.stringify(schema, null, 2), '```', '', 'Example (MQTT payload):', '', '```json', JSON.stringify(COMMAND_EXAMPLES[name]), '```');
   }
   out.push(
     '',

@@ -1,9 +1,12 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { EventBus, DeviceStatus } from '../core/event-bus.ts';
-import type { ErrorCounter } from '../core/errors.ts';
+import type { ErrorCode, ErrorCounter } from '../core/errors.ts';
 import type { Alert, AttentionEstimate, Decision } from '../core/types.ts';
+import { classifyMqttError, mqttClientOptions, nextBackoff, type MqttConnectionSettings } from './mqtt-connection.ts';
+import { topicMatches } from './topic-filter.ts';
 import type { Outbox, OutboxEntry } from './outbox.ts';
-import type { AlertPayload, AttentionPayload, DecisionPayload, DeviceStatusPayload, StatusPayload } from './payload-schemas.ts';
+import { AttentionSummary } from './attention-summary.ts';
+import type { AlertPayload, AttentionPayload, AttentionSummaryPayload, DecisionPayload, DeviceStatusPayload, OutboxReportPayload, StatusPayload } from './payload-schemas.ts';
 import { Topics } from './topics.ts';
 
 export type MqttSinkState = 'connecting' | 'connected' | 'reconnecting' | 'stopped';
@@ -16,6 +19,8 @@ export interface MqttSinkOptions {
   bus: EventBus;
   outbox: Outbox;
   errors: ErrorCounter;
+  /** protocol, credentials, TLS, backoff (mqttConnectionSettings); without it: MQTT 3.1.1, no TLS, the fields below */
+  connection?: MqttConnectionSettings;
   clientId?: string | null;
   username?: string | null;
   password?: string | null;
@@ -26,11 +31,18 @@ export interface MqttSinkOptions {
   reconnectMaxMs?: number;
   /** device status at most once per device per period (ms) */
   devicePeriodMs?: number;
+  /** aggregate attention per wearer over this period (ms), QoS 1 through the outbox as telemetry; null/absent: off */
+  summaryPeriodMs?: number | null;
+  /** the retained outbox report is published at least this often while connected (ms) */
+  outboxReportPeriodMs?: number;
   /** gateway time (ms, monotonic) to epoch ms, for timestamps in payloads */
   toEpochMs: (t: number) => number;
   now?: () => number;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
+
+/** An inbound subscription: re-made on every CONNACK (clean session), dispatched by filter. */
+export type MqttMessageHandler = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
 
 /**
  * Publishes the bus to line systems over MQTT. Alerts and decisions go into the persisted
@@ -39,6 +51,16 @@ export interface MqttSinkOptions {
  * (at-least-once; consumers de-duplicate on id + rev). mqtt.js's own offline queue is not used:
  * nothing is handed to the client while it is disconnected. Attention estimates are QoS 0
  * telemetry and are simply not sent while the broker is away.
+ *
+ * Connection failures are classified (AFG_E_MQTT_AUTH, AFG_E_MQTT_TLS, AFG_E_MQTT_CONNECT),
+ * logged once per distinct error, counted per try, and retried with exponential backoff; the
+ * rest of the gateway never waits for the broker. With MQTT 5 a publish the broker's ACL
+ * refuses comes back as a PUBACK reason code: it is counted (AFG_E_MQTT_ACL_DENIED) and the entry
+ * stays in the outbox until a later connection. (MQTT 3.1.1 has no way to say so: Mosquitto
+ * acknowledges and drops a denied publish, which is why the default for a plant broker is 5.)
+ *
+ * Other outputs of the same connection (command replies) use `publish`; inbound topics
+ * (commands, vehicle speed) register with `subscribe`.
  *
  * @example
  *   const sink = new MqttSink({ url, site, gateway, version, bus, outbox, errors, toEpochMs });
@@ -49,33 +71,55 @@ export interface MqttSinkOptions {
 export class MqttSink {
   readonly topics: Topics;
   private readonly o: MqttSinkOptions;
+  private readonly conn: MqttConnectionSettings;
   private client: MqttClient | null = null;
   private readonly inFlight = new Set<string>();
   private readonly lastAttention = new Map<string, number>();
   private readonly lastDevice = new Map<string, number>();
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly subscriptions: { filter: string; qos: 0 | 1; rap: boolean; handler: MqttMessageHandler }[] = [];
   private readonly now: () => number;
-  private readonly reconnectMinMs: number;
-  private readonly reconnectMaxMs: number;
   private startedAt: number | null = null;
   private connectedOnce = false;
   private generation = 0;
+  private deniedTopics = new Set<string>();
+  private readonly summary: AttentionSummary | null;
+  private reportTimer: NodeJS.Timeout | null = null;
+  private reportDue: NodeJS.Timeout | null = null;
+  private lastReportAt = 0;
   published = 0;
+  /** the last connection error, `AFG_E_...: message`; null while connected */
   lastError: string | null = null;
+  lastErrorCode: ErrorCode | null = null;
+  /** failed connection tries since the last CONNACK */
+  failedTries = 0;
 
   constructor(opts: MqttSinkOptions) {
     if (!/^(mqtts?|wss?|tcp|ssl):\/\//.test(opts.url)) throw new RangeError(`MQTT url '${opts.url}' must start with mqtt://, mqtts://, ws:// or wss://`);
     this.o = opts;
     this.topics = new Topics(opts.site, opts.gateway);
     this.now = opts.now ?? Date.now;
-    this.reconnectMinMs = opts.reconnectMinMs ?? 1000;
-    this.reconnectMaxMs = opts.reconnectMaxMs ?? 30_000;
-    if (!(this.reconnectMinMs > 0 && this.reconnectMaxMs >= this.reconnectMinMs)) throw new RangeError('reconnectMinMs must be > 0 and <= reconnectMaxMs');
+    this.conn = opts.connection ?? {
+      url: opts.url,
+      protocolVersion: 4,
+      keepaliveS: 30,
+      reconnectMinMs: opts.reconnectMinMs ?? 1000,
+      reconnectMaxMs: opts.reconnectMaxMs ?? 30_000,
+      username: opts.username ?? null,
+      password: opts.password ?? null,
+      tls: { ca: null, cert: null, key: null, rejectUnauthorized: true, servername: null },
+    };
+    if (!(this.conn.reconnectMinMs > 0 && this.conn.reconnectMaxMs >= this.conn.reconnectMinMs)) throw new RangeError('reconnectMinMs must be > 0 and <= reconnectMaxMs');
     if (opts.attentionPeriodMs !== undefined && !(opts.attentionPeriodMs >= 0)) throw new RangeError('attentionPeriodMs must be >= 0');
+    this.summary = opts.summaryPeriodMs ? new AttentionSummary(opts.summaryPeriodMs, opts.toEpochMs) : null;
   }
 
   get connected(): boolean {
     return this.client?.connected ?? false;
+  }
+
+  get protocolVersion(): 4 | 5 {
+    return this.conn.protocolVersion;
   }
 
   /** for /health: where the connection stands */
@@ -91,52 +135,108 @@ export class MqttSink {
     return this.o.outbox.depth();
   }
 
+  /** the client id this sink connects with */
+  get clientId(): string {
+    return this.o.clientId ?? `afg-${this.o.site}-${this.o.gateway}`;
+  }
+
+  /**
+   * Receives messages on `filter` (made again after every reconnect). Register before start()
+   * or at any time; a filter the broker's ACL refuses is counted (AFG_E_MQTT_ACL_DENIED).
+   * `retainAsPublished` (MQTT 5) keeps the retain flag on live deliveries, so a handler can
+   * tell a retained message from a fresh one (3.1.1 clears it on live delivery, §3.3.1.3).
+   */
+  subscribe(filter: string, qos: 0 | 1, handler: MqttMessageHandler, retainAsPublished = false): void {
+    const s = { filter, qos, rap: retainAsPublished, handler };
+    this.subscriptions.push(s);
+    if (this.client?.connected) this.subscribeOn(this.client, [s]);
+  }
+
+  /**
+   * Publishes on the current connection; resolves true on PUBACK (QoS 1) or hand-off (QoS 0),
+   * false when disconnected or refused. Not persisted: for replies, which are only meaningful
+   * on the connection that brought the command.
+   */
+  publish(topic: string, payload: string | Buffer, opts: IClientPublishOptions): Promise<boolean> {
+    const client = this.client;
+    if (!client?.connected) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      client.publish(topic, payload, opts, (err) => {
+        if (err) this.noteDenied(topic, err);
+        resolve(!err);
+      });
+    });
+  }
+
   /** Connects (resolves at the first CONNACK, or after `waitMs` either way: the gateway runs on without a broker). */
   async start(waitMs = 3000): Promise<void> {
     this.startedAt = this.now();
     const status = (state: 'online' | 'offline'): string =>
       JSON.stringify({ state, site: this.o.site, gateway: this.o.gateway, version: this.o.version, startedAt: state === 'online' ? this.startedAt : null, ts: this.now() } satisfies StatusPayload);
-    const client = mqtt.connect(this.o.url, {
-      clientId: this.o.clientId ?? `afg-${this.o.site}-${this.o.gateway}`,
+    const client = mqtt.connect(this.conn.url, {
+      ...mqttClientOptions(this.conn),
+      clientId: this.clientId,
       clean: true,
-      reconnectPeriod: this.reconnectMinMs,
-      connectTimeout: 5000,
-      queueQoSZero: false,
-      ...(this.o.username ? { username: this.o.username } : {}),
-      ...(this.o.password ? { password: this.o.password } : {}),
+      reconnectPeriod: this.conn.reconnectMinMs,
       will: { topic: this.topics.status(), payload: Buffer.from(status('offline')), qos: 1, retain: true },
     });
     this.client = client;
     client.on('reconnect', () => {
       // backoff: mqtt.js reads reconnectPeriod each time it schedules the next try
-      client.options.reconnectPeriod = Math.min(this.reconnectMaxMs, Math.max(this.reconnectMinMs, (client.options.reconnectPeriod ?? this.reconnectMinMs) * 2));
+      client.options.reconnectPeriod = nextBackoff(client.options.reconnectPeriod ?? this.conn.reconnectMinMs, this.conn.reconnectMinMs, this.conn.reconnectMaxMs);
     });
     client.on('connect', () => {
-      client.options.reconnectPeriod = this.reconnectMinMs;
+      client.options.reconnectPeriod = this.conn.reconnectMinMs;
       this.generation++;
       this.inFlight.clear();
+      this.deniedTopics.clear();
+      if (this.lastError) this.o.log?.('info', `MQTT connected after ${this.failedTries} failed tries (last: ${this.lastError})`);
       this.lastError = null;
-      if (!this.connectedOnce) this.o.log?.('info', `MQTT connected to ${this.o.url}`);
+      this.lastErrorCode = null;
+      this.failedTries = 0;
+      if (!this.connectedOnce) this.o.log?.('info', `MQTT connected to ${this.conn.url}`);
       else this.o.log?.('info', `MQTT reconnected; publishing ${this.o.outbox.depth()} pending outbox entries`);
       this.connectedOnce = true;
       client.publish(this.topics.status(), status('online'), { qos: 1, retain: true });
+      this.subscribeOn(client, this.subscriptions);
       this.flushOutbox();
+      this.publishOutboxReport();
+    });
+    client.on('message', (topic, payload, packet) => {
+      for (const s of this.subscriptions) {
+        if (!topicMatches(s.filter, topic)) continue;
+        try {
+          s.handler(topic, payload, packet);
+        } catch (err) {
+          this.o.log?.('error', `MQTT handler for ${s.filter} threw on ${topic}: ${(err as Error).message}`);
+        }
+      }
     });
     client.on('close', () => {
       this.inFlight.clear();
     });
     client.on('error', (err) => {
-      const msg = `AFG_E_MQTT_CONNECT: ${err.message}`;
-      if (this.lastError !== msg) this.o.log?.('warn', `${msg} (retrying with backoff)`);
+      const code = classifyMqttError(err);
+      const msg = `${code}: ${err.message}`;
+      if (this.lastError !== msg) this.o.log?.(code === 'AFG_E_MQTT_CONNECT' ? 'warn' : 'error', `${msg} (${this.conn.url}; retrying with backoff up to ${this.conn.reconnectMaxMs} ms)`);
       this.lastError = msg;
-      this.o.errors.count('AFG_E_MQTT_CONNECT');
+      this.lastErrorCode = code;
+      this.failedTries++;
+      this.o.errors.count(code);
     });
     this.unsubscribe.push(
       this.o.bus.on('alert', (a) => void this.enqueueAlert(a)),
       this.o.bus.on('decision', (d) => void this.enqueueDecision(d)),
-      this.o.bus.on('estimate', (e) => this.publishAttention(e)),
+      this.o.bus.on('estimate', (e) => {
+        this.publishAttention(e);
+        this.summarise(e);
+      }),
       this.o.bus.on('device', (s) => this.publishDevice(s)),
     );
+    // drops are reported at once (at most once a second); depth at least every period
+    this.o.outbox.onDropped(() => this.scheduleOutboxReport());
+    this.reportTimer = setInterval(() => this.publishOutboxReport(), this.o.outboxReportPeriodMs ?? 60_000);
+    this.reportTimer.unref();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, waitMs);
       client.once('connect', () => {
@@ -149,9 +249,14 @@ export class MqttSink {
   /** Publishes the offline status, waits for pending PUBACKs up to `timeoutMs`, disconnects. */
   async stop(timeoutMs = 2000): Promise<void> {
     for (const u of this.unsubscribe.splice(0)) u();
+    if (this.reportTimer) clearInterval(this.reportTimer);
+    if (this.reportDue) clearTimeout(this.reportDue);
+    this.reportTimer = this.reportDue = null;
+    // the open summary periods are persisted in the outbox: sent on the next run if not now
+    if (this.summary) for (const p of this.summary.flush()) await this.enqueueSummary(p);
     const client = this.client;
     if (!client) return;
-    if (!client.connected && !client.disconnecting) {
+    if (!client.connected && !client.disconnecting && this.connectedOnce) {
       // mid-reconnect (a broker restart, a keep-alive miss under load): give it a moment, so
       // line systems get a clean "offline" rather than a stale retained "online"
       await new Promise<void>((resolve) => {
@@ -163,16 +268,74 @@ export class MqttSink {
       });
     }
     if (client.connected) {
+      this.flushOutbox();
+      this.publishOutboxReport();
       const offline = JSON.stringify({ state: 'offline', site: this.o.site, gateway: this.o.gateway, version: this.o.version, startedAt: this.startedAt, ts: this.now() } satisfies StatusPayload);
-      await Promise.race([
-        new Promise<void>((resolve) => client.publish(this.topics.status(), offline, { qos: 1, retain: true }, () => resolve())),
-        delay(timeoutMs),
-      ]);
+      await new Promise<void>((resolve) => {
+        // a cleared timer: a pending one would hold the process open after a clean stop
+        const timer = setTimeout(resolve, timeoutMs);
+        client.publish(this.topics.status(), offline, { qos: 1, retain: true }, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
       const until = Date.now() + timeoutMs;
       while (this.inFlight.size && Date.now() < until) await delay(20);
     }
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    await new Promise<void>((resolve) => client.end(!client.connected, {}, () => resolve()));
     this.client = null;
+  }
+
+  /** Publishes (again) what the outbox holds; the outbox calls this when something was appended outside the bus. */
+  flush(): void {
+    this.flushOutbox();
+  }
+
+  private subscribeOn(client: MqttClient, subs: readonly { filter: string; qos: 0 | 1; rap: boolean }[]): void {
+    for (const s of subs) {
+      client.subscribe(s.filter, { qos: s.qos, rap: s.rap }, (err, granted) => {
+        const refused = err !== null || (granted ?? []).some((g) => g.qos === 128 || (g.qos as number) >= 0x80);
+        if (refused) {
+          this.o.errors.count('AFG_E_MQTT_ACL_DENIED');
+          this.o.log?.('error', `AFG_E_MQTT_ACL_DENIED: the broker refused the subscription ${s.filter}${err ? ` (${err.message})` : ''}; check its ACL`);
+        }
+      });
+    }
+  }
+
+  /** The retained outbox report: depth and every drop so far (survives restarts). */
+  outboxReport(): OutboxReportPayload {
+    const box = this.o.outbox;
+    const d = box.dropStats();
+    return { depth: box.depth(), bytes: box.pendingBytes(), oldestAt: box.oldestAt(), dropped: { total: d.total, byClass: d.byClass, byReason: d.byReason }, recentDrops: d.recent, ts: this.now() };
+  }
+
+  private publishOutboxReport(): void {
+    const client = this.client;
+    if (!client?.connected) return; // the next CONNACK publishes it
+    this.lastReportAt = Date.now();
+    client.publish(this.topics.outbox(), JSON.stringify(this.outboxReport()), { qos: 1, retain: true });
+  }
+
+  private scheduleOutboxReport(): void {
+    if (this.reportDue) return;
+    const wait = Math.max(0, 1000 - (Date.now() - this.lastReportAt));
+    this.reportDue = setTimeout(() => {
+      this.reportDue = null;
+      this.publishOutboxReport();
+    }, wait);
+    this.reportDue.unref();
+  }
+
+  private summarise(e: AttentionEstimate): void {
+    const done = this.summary?.add(e);
+    if (done) void this.enqueueSummary(done);
+  }
+
+  private async enqueueSummary(p: Omit<AttentionSummaryPayload, 'ts'>): Promise<void> {
+    const payload: AttentionSummaryPayload = { ...p, ts: this.now() };
+    await this.o.outbox.append({ id: `sm:${p.wearer}:${p.from}`, topic: this.topics.summary(p.wearer), payload: JSON.stringify(payload), qos: 1, key: p.wearer, cls: 'telemetry' });
+    this.flushOutbox();
   }
 
   private async enqueueAlert(a: Alert): Promise<void> {
@@ -201,11 +364,27 @@ export class MqttSink {
 
   private publishEntry(client: MqttClient, e: OutboxEntry, gen: number): void {
     client.publish(e.topic, e.payload, { qos: e.qos }, (err) => {
+      if (err) {
+        // refused by the broker (MQTT 5 reason code) or cut off: stays in the outbox. A refused
+        // one stays marked in flight for this connection, so it is not re-sent in a tight loop.
+        if (!this.noteDenied(e.topic, err) && gen === this.generation) this.inFlight.delete(e.id);
+        return;
+      }
       if (gen === this.generation) this.inFlight.delete(e.id);
-      if (err) return; // stays in the outbox; published again after the reconnect
       this.published++;
       void this.o.outbox.ack(e.id);
     });
+  }
+
+  /** Counts and logs (once per topic per connection) a publish the broker refused; true if it was a refusal. */
+  private noteDenied(topic: string, err: Error & { code?: unknown }): boolean {
+    if (typeof err.code !== 'number' || err.code < 0x80) return false;
+    this.o.errors.count('AFG_E_MQTT_ACL_DENIED');
+    if (!this.deniedTopics.has(topic)) {
+      this.deniedTopics.add(topic);
+      this.o.log?.('error', `AFG_E_MQTT_ACL_DENIED: the broker refused a publish on ${topic} (${err.message}); kept in the outbox, check the broker's ACL`);
+    }
+    return true;
   }
 
   private publishAttention(e: AttentionEstimate): void {

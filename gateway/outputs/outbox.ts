@@ -2,9 +2,10 @@ import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises
 import path from 'node:path';
 import type { ErrorCounter } from '../core/errors.ts';
 
-/** What goes first when the outbox is full: telemetry, then decisions, then alerts. */
+/** What goes first when the outbox is full, by default: telemetry, then decisions, then alerts. */
 export const OUTBOX_CLASS_RANK = { telemetry: 0, decision: 1, alert: 2 } as const;
 export type OutboxClass = keyof typeof OUTBOX_CLASS_RANK;
+export const DEFAULT_DROP_ORDER: readonly OutboxClass[] = ['telemetry', 'decision', 'alert'];
 
 export interface OutboxEntryInput {
   /** unique per message; consumers de-duplicate on it */
@@ -27,18 +28,45 @@ export interface OutboxEntry extends OutboxEntryInput {
 /** why an entry left without an ack: the count/byte bound, or older than maxAgeMs */
 export type OutboxDropReason = 'full' | 'age';
 
-type LogLine = { op: 'add'; e: OutboxEntry } | { op: 'ack'; id: string };
+/** One entry that left without a PUBACK, for the outbox report. */
+export interface OutboxDrop {
+  id: string;
+  cls: OutboxClass;
+  reason: OutboxDropReason;
+  /** epoch ms of the drop */
+  at: number;
+}
+
+/** Cumulative drop counts since the outbox was created (they survive restarts: they are in the log). */
+export interface OutboxDropStats {
+  total: number;
+  byClass: Record<OutboxClass, number>;
+  byReason: Record<OutboxDropReason, number>;
+  /** the most recent drops, oldest first (at most RECENT_DROPS) */
+  recent: OutboxDrop[];
+}
+
+const RECENT_DROPS = 20;
+
+type LogLine =
+  | { op: 'add'; e: OutboxEntry }
+  | { op: 'ack'; id: string }
+  | { op: 'drop'; d: OutboxDrop }
+  | { op: 'stats'; s: OutboxDropStats };
 
 /**
  * Persisted store-and-forward queue between the policy and the broker (at-least-once).
  * An entry counts as raised only once its line is on disk and fsync'ed: appends in the same
  * event-loop turn share one write and one fsync (group commit). Entries leave only on ack
  * (after the broker's PUBACK); the ack is logged too. The log is compacted when most of it is
- * acknowledged. Bounded by count, bytes and age: when full, telemetry goes first, then decisions,
- * then alerts, oldest first, each drop counted (AFG_E_OUTBOX_FULL) — never silent. A write
- * that fails (full disk) is counted (AFG_E_OUTBOX_IO) and the entry stays in memory.
+ * acknowledged. Bounded by count, bytes and age: when full, the classes go in `dropOrder`
+ * (default telemetry, then decisions, then alerts), oldest first within a class. Every drop is
+ * counted (AFG_E_OUTBOX_FULL), logged in the file as a drop line (not an ack), and kept in
+ * `dropStats()` across restarts, so the sink can report it to line systems — never silent. A
+ * write that fails (full disk) is counted (AFG_E_OUTBOX_IO) and the entry stays in memory.
  *
- * Cost: one appended line per entry and ack, one fsync per event-loop turn with appends.
+ * Cost: one appended line per entry and ack, one fsync per event-loop turn with appends;
+ * finding the next entry to drop is O(1) (one insertion-ordered set per class).
  *
  * @example
  *   const outbox = await Outbox.open({ dir: './data/outbox', errors });
@@ -48,6 +76,10 @@ type LogLine = { op: 'add'; e: OutboxEntry } | { op: 'ack'; id: string };
 export class Outbox {
   readonly file: string;
   private readonly entries = new Map<string, OutboxEntry>();
+  /** ids per class in insertion order: the next drop victim is the first of the first non-empty class in dropOrder */
+  private readonly byClass: Record<OutboxClass, Set<string>> = { telemetry: new Set(), decision: new Set(), alert: new Set() };
+  private readonly dropOrder: readonly OutboxClass[];
+  private stats: OutboxDropStats = { total: 0, byClass: { telemetry: 0, decision: 0, alert: 0 }, byReason: { full: 0, age: 0 }, recent: [] };
   private readonly errors: ErrorCounter;
   private readonly maxEntries: number;
   private readonly maxAgeMs: number;
@@ -68,9 +100,11 @@ export class Outbox {
   dropped = 0;
   readonly droppedByClass: Record<OutboxClass, number> = { telemetry: 0, decision: 0, alert: 0 };
   private readonly onDrop: ((e: OutboxEntry, reason: OutboxDropReason) => void) | undefined;
+  private readonly dropListeners: ((d: OutboxDrop) => void)[] = [];
 
-  private constructor(file: string, fh: FileHandle, opts: { errors: ErrorCounter; maxEntries: number; maxBytes: number; maxAgeMs: number; now: () => number; onDrop?: (e: OutboxEntry, reason: OutboxDropReason) => void }) {
+  private constructor(file: string, fh: FileHandle, opts: { errors: ErrorCounter; maxEntries: number; maxBytes: number; maxAgeMs: number; dropOrder: readonly OutboxClass[]; now: () => number; onDrop?: (e: OutboxEntry, reason: OutboxDropReason) => void }) {
     this.file = file;
+    this.dropOrder = opts.dropOrder;
     this.fh = fh;
     this.errors = opts.errors;
     this.maxEntries = opts.maxEntries;
@@ -84,7 +118,9 @@ export class Outbox {
    * Opens (or creates) the outbox in `dir` and recovers what was not acknowledged.
    * Defaults: 100 000 entries, 64 MiB of log lines, 7 days.
    */
-  static async open(opts: { dir: string; errors: ErrorCounter; maxEntries?: number; maxBytes?: number; maxAgeMs?: number; now?: () => number; onDrop?: (e: OutboxEntry, reason: OutboxDropReason) => void }): Promise<Outbox> {
+  static async open(opts: { dir: string; errors: ErrorCounter; maxEntries?: number; maxBytes?: number; maxAgeMs?: number; dropOrder?: readonly OutboxClass[]; now?: () => number; onDrop?: (e: OutboxEntry, reason: OutboxDropReason) => void }): Promise<Outbox> {
+    const dropOrder = opts.dropOrder ?? DEFAULT_DROP_ORDER;
+    if (dropOrder.length !== 3 || new Set(dropOrder).size !== 3 || !dropOrder.every((c) => c in OUTBOX_CLASS_RANK)) throw new RangeError(`dropOrder must name telemetry, decision and alert once each (got ${JSON.stringify(dropOrder)})`);
     const maxEntries = opts.maxEntries ?? 100_000;
     const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
     const maxAgeMs = opts.maxAgeMs ?? 7 * 24 * 3600_000;
@@ -101,7 +137,7 @@ export class Outbox {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const fh = await open(file, 'a');
-    const box = new Outbox(file, fh, { errors: opts.errors, maxEntries, maxBytes, maxAgeMs, now: opts.now ?? Date.now, onDrop: opts.onDrop });
+    const box = new Outbox(file, fh, { errors: opts.errors, maxEntries, maxBytes, maxAgeMs, dropOrder, now: opts.now ?? Date.now, onDrop: opts.onDrop });
     box.recover(text);
     box.enforceBounds(); // the bounds may have shrunk in config since the last run
     await box.enqueue(() => box.compactNow());
@@ -121,20 +157,23 @@ export class Outbox {
         this.errors.count('AFG_E_OUTBOX_IO');
         continue;
       }
-      if (l.op === 'add' && l.e && typeof l.e.id === 'string') {
-        this.entries.set(l.e.id, { ...l.e, persisted: true });
-        this.setSize(l.e.id, Buffer.byteLength(s) + 1);
+      if (l.op === 'add' && l.e && typeof l.e.id === 'string' && l.e.cls in OUTBOX_CLASS_RANK) {
+        this.remember({ ...l.e, persisted: true }, Buffer.byteLength(s) + 1);
       } else if (l.op === 'ack') this.forget(l.id);
+      else if (l.op === 'drop' && l.d) {
+        this.forget(l.d.id);
+        this.countDrop(l.d);
+      } else if (l.op === 'stats' && l.s) this.stats = structuredClone(l.s);
     }
   }
 
   /** Resolves once the entry is on disk (or, when the disk fails, kept in memory and counted). */
   append(input: OutboxEntryInput): Promise<void> {
     if (this.entries.has(input.id)) return Promise.resolve(); // a re-raise of the same message
+    if (!(input.cls in OUTBOX_CLASS_RANK)) throw new RangeError(`unknown outbox class '${input.cls}'`);
     const e: OutboxEntry = { ...input, at: this.now(), persisted: true };
     const line = JSON.stringify({ op: 'add', e } satisfies LogLine);
-    this.entries.set(e.id, e);
-    this.setSize(e.id, Buffer.byteLength(line) + 1);
+    this.remember(e, Buffer.byteLength(line) + 1);
     this.enforceBounds();
     if (!this.entries.has(e.id)) return Promise.resolve(); // it was the lowest-priority entry itself: counted as a drop
     return this.write(line);
@@ -163,9 +202,36 @@ export class Outbox {
     return this.entries.size;
   }
 
+  /** Epoch ms of the oldest pending entry, null when empty. */
+  oldestAt(): number | null {
+    for (const e of this.entries.values()) return e.at;
+    return null;
+  }
+
+  /** Cumulative drops (persisted in the log, so they survive a restart) and the latest ones. */
+  dropStats(): OutboxDropStats {
+    return structuredClone(this.stats);
+  }
+
+  /** Told of every drop as it happens (the sink reports them on the outbox topic). */
+  onDropped(fn: (d: OutboxDrop) => void): void {
+    this.dropListeners.push(fn);
+  }
+
+  /** Applies the age bound now (entries also age out on append and pending()). */
+  sweep(): void {
+    this.enforceBounds();
+  }
+
   /** Bytes of log lines held by pending entries (what the byte bound counts). */
   pendingBytes(): number {
     return this.bytes;
+  }
+
+  private remember(e: OutboxEntry, lineBytes: number): void {
+    this.entries.set(e.id, e);
+    this.byClass[e.cls].add(e.id);
+    this.setSize(e.id, lineBytes);
   }
 
   private setSize(id: string, n: number): void {
@@ -174,7 +240,10 @@ export class Outbox {
   }
 
   private forget(id: string): boolean {
-    if (!this.entries.delete(id)) return false;
+    const e = this.entries.get(id);
+    if (!e) return false;
+    this.entries.delete(id);
+    this.byClass[e.cls].delete(id);
     this.bytes -= this.sizes.get(id) ?? 0;
     this.sizes.delete(id);
     return true;
@@ -232,7 +301,8 @@ export class Outbox {
     const tmp = `${this.file}.tmp`;
     try {
       const out = await open(tmp, 'w');
-      const body = [...this.entries.values()].map((e) => JSON.stringify({ op: 'add', e } satisfies LogLine)).join('\n');
+      // the drop statistics go first, so the counts survive the rewrite of the lines they came from
+      const body = [JSON.stringify({ op: 'stats', s: this.stats } satisfies LogLine), ...[...this.entries.values()].map((e) => JSON.stringify({ op: 'add', e } satisfies LogLine))].join('\n');
       await out.write(body ? `${body}\n` : '');
       await out.sync();
       await out.close();
@@ -242,7 +312,7 @@ export class Outbox {
       await dir.sync().catch(() => undefined);
       await dir.close();
       this.fh = await open(this.file, 'a');
-      this.logLines = this.entries.size;
+      this.logLines = this.entries.size + 1;
     } catch {
       this.errors.count('AFG_E_OUTBOX_IO');
       try {
@@ -260,10 +330,13 @@ export class Outbox {
       this.drop(e, 'age');
     }
     while (this.entries.size > this.maxEntries || (this.bytes > this.maxBytes && this.entries.size > 0)) {
-      let victim: OutboxEntry | null = null;
-      for (const e of this.entries.values()) {
-        if (!victim || OUTBOX_CLASS_RANK[e.cls] < OUTBOX_CLASS_RANK[victim.cls]) victim = e;
-        if (OUTBOX_CLASS_RANK[victim.cls] === 0) break;
+      let victim: OutboxEntry | undefined;
+      for (const cls of this.dropOrder) {
+        const first = this.byClass[cls].values().next();
+        if (!first.done) {
+          victim = this.entries.get(first.value);
+          break;
+        }
       }
       this.drop(victim!, 'full');
     }
@@ -271,10 +344,22 @@ export class Outbox {
 
   private drop(e: OutboxEntry, reason: OutboxDropReason): void {
     this.forget(e.id);
+    const d: OutboxDrop = { id: e.id, cls: e.cls, reason, at: this.now() };
+    this.countDrop(d);
     this.dropped++;
     this.droppedByClass[e.cls]++;
-    this.onDrop?.(e, reason);
     this.errors.count('AFG_E_OUTBOX_FULL');
-    void this.write(JSON.stringify({ op: 'ack', id: e.id } satisfies LogLine));
+    this.onDrop?.(e, reason);
+    for (const fn of this.dropListeners) fn(d);
+    void this.write(JSON.stringify({ op: 'drop', d } satisfies LogLine));
+  }
+
+  private countDrop(d: OutboxDrop): void {
+    const s = this.stats;
+    s.total++;
+    s.byClass[d.cls]++;
+    s.byReason[d.reason]++;
+    s.recent.push(d);
+    if (s.recent.length > RECENT_DROPS) s.recent.splice(0, s.recent.length - RECENT_DROPS);
   }
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { CommandReply } from '../commands/command-schemas.ts';
 
 /**
  * JSON Schemas of every MQTT payload, used by the sink's tests and rendered in docs/mqtt.md.
@@ -97,10 +98,71 @@ export const DeviceStatusPayload = Type.Object(
   { additionalProperties: false, $id: 'afg/device-status' },
 );
 
+const Share = Type.Number({ minimum: 0, maximum: 1 });
+const OutboxClasses = Type.Union([Type.Literal('telemetry'), Type.Literal('decision'), Type.Literal('alert')]);
+const PerClass = Type.Object({ telemetry: Type.Integer({ minimum: 0 }), decision: Type.Integer({ minimum: 0 }), alert: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+
+export const AttentionSummaryPayload = Type.Object(
+  {
+    wearer: Type.String({ description: 'pseudonym' }),
+    from: Type.Integer({ description: 'epoch ms, start of the period' }),
+    to: Type.Integer({ description: 'epoch ms, end of the period' }),
+    estimates: Type.Integer({ minimum: 1 }),
+    share: Type.Object(
+      { attentive: Share, distracted: Share, drowsy: Share, overloaded: Share, sensor_lost: Share, unknown: Share },
+      { additionalProperties: false, description: 'share of the period\'s estimates per state' },
+    ),
+    meanScore: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description: 'over estimates with a score; null when none had one' }),
+    minScore: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
+    meanQuality: Share,
+    ts: Type.Integer(),
+  },
+  { additionalProperties: false, $id: 'afg/attention-summary' },
+);
+
+export const OutboxReportPayload = Type.Object(
+  {
+    depth: Type.Integer({ minimum: 0, description: 'entries waiting for a PUBACK' }),
+    bytes: Type.Integer({ minimum: 0 }),
+    oldestAt: Type.Union([Type.Integer(), Type.Null()], { description: 'epoch ms of the oldest waiting entry' }),
+    dropped: Type.Object(
+      {
+        total: Type.Integer({ minimum: 0 }),
+        byClass: PerClass,
+        byReason: Type.Object({ full: Type.Integer({ minimum: 0 }), age: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+      },
+      { additionalProperties: false, description: 'entries that left without a PUBACK since the outbox was created (survives restarts)' },
+    ),
+    recentDrops: Type.Array(
+      Type.Object({ id: Type.String({ description: 'the message id (alerts: id:rev)' }), cls: OutboxClasses, reason: Type.Union([Type.Literal('full'), Type.Literal('age')]), at: Type.Integer() }, { additionalProperties: false }),
+      { maxItems: 20, description: 'the latest drops, oldest first' },
+    ),
+    ts: Type.Integer(),
+  },
+  { additionalProperties: false, $id: 'afg/outbox-report' },
+);
+
+/** Inbound: a driver's vehicle speed (vehicles/<wearer>/speed). */
+export const VehicleSpeedPayload = Type.Object(
+  {
+    speedMps: Type.Number({ minimum: 0, maximum: 60, description: 'vehicle speed over ground, m/s' }),
+    ts: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms of the measurement; older than mqtt.vehicleSpeed.staleAfterMs is refused' })),
+    source: Type.Optional(Type.String({ maxLength: 64, description: 'free text, e.g. the vehicle controller id' })),
+  },
+  { additionalProperties: false, $id: 'afg/vehicle-speed' },
+);
+
 export type StatusPayload = Static<typeof StatusPayload>;
+export type VehicleSpeedPayload = Static<typeof VehicleSpeedPayload>;
+export type AttentionSummaryPayload = Static<typeof AttentionSummaryPayload>;
+export type OutboxReportPayload = Static<typeof OutboxReportPayload>;
 export type AttentionPayload = Static<typeof AttentionPayload>;
 export type AlertPayload = Static<typeof AlertPayload>;
 export type DecisionPayload = Static<typeof DecisionPayload>;
 export type DeviceStatusPayload = Static<typeof DeviceStatusPayload>;
 
-export const PAYLOAD_SCHEMAS = { StatusPayload, AttentionPayload, AlertPayload, DecisionPayload, DeviceStatusPayload } as const;
+/** What the gateway publishes (every one carries `ts`). */
+export const PAYLOAD_SCHEMAS = { StatusPayload, AttentionPayload, AttentionSummaryPayload, AlertPayload, DecisionPayload, DeviceStatusPayload, OutboxReportPayload, CommandReply } as const;
+
+/** What the gateway reads besides commands (commands: gateway/commands/command-schemas.ts). */
+export const INBOUND_SCHEMAS = { VehicleSpeedPayload } as const;

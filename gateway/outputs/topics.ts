@@ -28,6 +28,16 @@ export class Topics {
     return `${this.base}/wearers/${topicLevel(wearer)}/attention`;
   }
 
+  /** optional aggregate telemetry, QoS 1 through the outbox (class telemetry) */
+  summary(wearer: string): string {
+    return `${this.base}/wearers/${topicLevel(wearer)}/summary`;
+  }
+
+  /** retained, QoS 1: outbox depth and every drop */
+  outbox(): string {
+    return `${this.base}/outbox`;
+  }
+
   /** QoS 1, through the outbox */
   alerts(): string {
     return `${this.base}/alerts`;
@@ -43,19 +53,24 @@ export class Topics {
     return `${this.base}/devices/${topicLevel(device)}/status`;
   }
 
-  /** reserved: a command to the gateway (ack, shelve, accept, reject, threshold) */
+  /** a command to the gateway (ack, shelve, accept, reject, threshold) */
   command(name: string): string {
     return `${this.base}/cmd/${topicLevel(name)}`;
   }
 
-  /** reserved: the filter the gateway subscribes to for commands */
+  /** the filter the gateway subscribes to for commands */
   commands(): string {
-    return `${this.base}/cmd/#`;
+    return `${this.base}/cmd/+`;
   }
 
-  /** reserved: replies to commands, carrying the correlation id (outside cmd/ so the gateway never hears itself) */
+  /** replies to commands, carrying the correlation id (outside cmd/ so the gateway never hears itself) */
   replies(): string {
     return `${this.base}/replies`;
+  }
+
+  /** inbound: a driver's vehicle speed */
+  vehicleSpeed(wearer: string): string {
+    return `${this.base}/vehicles/${topicLevel(wearer)}/speed`;
   }
 }
 
@@ -78,8 +93,8 @@ export interface TopicSpec {
   direction: 'out' | 'in';
   qos: 0 | 1;
   retain: boolean;
-  /** key of PAYLOAD_SCHEMAS, or null where the payload is not fixed yet */
-  schema: 'StatusPayload' | 'AttentionPayload' | 'AlertPayload' | 'DecisionPayload' | 'DeviceStatusPayload' | null;
+  /** key of PAYLOAD_SCHEMAS or INBOUND_SCHEMAS; 'Commands' for the cmd/ topics (one schema per command) */
+  schema: 'StatusPayload' | 'AttentionPayload' | 'AttentionSummaryPayload' | 'AlertPayload' | 'DecisionPayload' | 'DeviceStatusPayload' | 'OutboxReportPayload' | 'CommandReply' | 'VehicleSpeedPayload' | 'Commands';
   what: string;
 }
 
@@ -87,9 +102,12 @@ export interface TopicSpec {
 export const TOPIC_SPECS: readonly TopicSpec[] = [
   { pattern: 'status', direction: 'out', qos: 1, retain: true, schema: 'StatusPayload', what: 'Gateway status. "online" on every (re)connect; "offline" on a clean stop and, as the MQTT last will, when the connection dies without a DISCONNECT.' },
   { pattern: 'wearers/<wearer>/attention', direction: 'out', qos: 0, retain: false, schema: 'AttentionPayload', what: 'Periodic attention estimate per wearer (pseudonym), at most once per period (default 1 s). Telemetry: not sent while the broker is away.' },
+  { pattern: 'wearers/<wearer>/summary', direction: 'out', qos: 1, retain: false, schema: 'AttentionSummaryPayload', what: 'Optional (mqtt.summary.enabled): per wearer per period (default 60 s) the share of time per state and the mean score. Through the outbox as telemetry: dropped first when the outbox is full; de-duplicate on (wearer, from).' },
   { pattern: 'alerts', direction: 'out', qos: 1, retain: false, schema: 'AlertPayload', what: 'Alert episodes, one message per transition (raise, level change, ack, shelve, clear). Through the persisted outbox: at-least-once; de-duplicate on (id, rev).' },
   { pattern: 'decisions', direction: 'out', qos: 1, retain: false, schema: 'DecisionPayload', what: 'Scheduling decisions (break, reassign, line speed, rotate) and their state changes. Through the persisted outbox: at-least-once; de-duplicate on (id, state).' },
   { pattern: 'devices/<device>/status', direction: 'out', qos: 0, retain: true, schema: 'DeviceStatusPayload', what: 'Device connection state, rate and validity, at most once per device per period (default 5 s).' },
-  { pattern: 'cmd/<command>', direction: 'in', qos: 1, retain: false, schema: null, what: 'Reserved for commands to the gateway (acknowledge / shelve an alert, accept / reject a decision, change a threshold). Not subscribed yet.' },
-  { pattern: 'replies', direction: 'out', qos: 1, retain: false, schema: null, what: 'Reserved for command replies carrying the correlation id and the outcome. Not published yet.' },
+  { pattern: 'outbox', direction: 'out', qos: 1, retain: true, schema: 'OutboxReportPayload', what: 'What waits in the outbox and everything it ever dropped (by class and reason, the latest ids). On every connect, after drops (at most once a second) and every minute. A line system sees here if an alert was lost to the outbox bounds.' },
+  { pattern: 'cmd/<command>', direction: 'in', qos: 1, retain: false, schema: 'Commands', what: 'Commands to the gateway: `alert.ack`, `alert.shelve`, `decision.accept`, `decision.reject`, `threshold.set`. Schema-validated and authorised (see Commands); never retained.' },
+  { pattern: 'replies', direction: 'out', qos: 1, retain: false, schema: 'CommandReply', what: 'One reply per command received, accepted or refused, with its correlation id, a code and the reason. With MQTT 5 also on the sender\'s response topic, with its correlation data.' },
+  { pattern: 'vehicles/<wearer>/speed', direction: 'in', qos: 0, retain: false, schema: 'VehicleSpeedPayload', what: 'A driver\'s vehicle speed (from the vehicle controller). Stale or malformed messages are dropped and counted; without a fresh one the configured speed is assumed.' },
 ];

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -7,8 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { freePort } from './free-port.ts';
 
 export interface MosquittoBroker {
+  /** mqtt://127.0.0.1:<port>, or mqtts:// with tls */
   url: string;
   port: number;
+  /** what the broker wrote to stderr since its last start (errors, warnings, and notices with verbose) */
+  log(): string;
   stop(): Promise<void>;
   /** kill -9, as a crash would */
   kill(): Promise<void>;
@@ -18,42 +21,68 @@ export interface MosquittoBroker {
   restart(): Promise<void>;
 }
 
+export interface MosquittoOptions {
+  port?: number;
+  /** a TLS listener: PEM files (copied into the broker's own directory) */
+  tls?: { ca: string; cert: string; key: string; requireCertificate?: boolean };
+  /** username -> password; turns anonymous access off (hashed with mosquitto_passwd) */
+  users?: Record<string, string>;
+  /** the text of an ACL file (mosquitto.conf(5) acl_file) */
+  acl?: string;
+  /** also log notices (connects, disconnects, ACL denials) */
+  verbose?: boolean;
+}
+
 /**
  * A real Mosquitto process on a free port with its own config: Debian's defaults drop QoS 1
  * messages under load (max_queued_messages 1000) and stall QoS 1 with Nagle on, so both are
- * set here. As root, Mosquitto drops to user `mosquitto`: its directory is handed to that user.
+ * set here. Optionally TLS (with or without client certificates), users with passwords and an
+ * ACL file. As root, Mosquitto drops to user `mosquitto`: its directory and files are handed to
+ * that user.
  *
  * @example
  *   const broker = await startMosquitto();
  *   t.teardown(() => broker.stop());
  */
-export async function startMosquitto(opts: { port?: number } = {}): Promise<MosquittoBroker> {
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<MosquittoBroker> {
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(path.join(tmpdir(), 'afg-mosq-'));
   const conf = path.join(dir, 'mosquitto.conf');
   // the config dir outlives stop() (start() again reuses it); it goes when the test process ends
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(
-    conf,
-    [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      'persistence false',
-      'max_queued_messages 0',
-      'max_inflight_messages 0',
-      'set_tcp_nodelay true',
-      'log_dest stderr',
-      'log_type error',
-      'log_type warning',
-      '',
-    ].join('\n'),
-  );
+  const files = [conf];
+  const lines = [`listener ${port} 127.0.0.1`];
+  if (opts.tls) {
+    for (const [name, src] of [['ca.crt', opts.tls.ca], ['server.crt', opts.tls.cert], ['server.key', opts.tls.key]] as const) {
+      copyFileSync(src, path.join(dir, name));
+      files.push(path.join(dir, name));
+    }
+    lines.push(`cafile ${dir}/ca.crt`, `certfile ${dir}/server.crt`, `keyfile ${dir}/server.key`, `require_certificate ${opts.tls.requireCertificate ? 'true' : 'false'}`);
+  }
+  if (opts.users) {
+    const pw = path.join(dir, 'passwd');
+    writeFileSync(pw, '');
+    for (const [user, pass] of Object.entries(opts.users)) execFileSync('mosquitto_passwd', ['-b', pw, user, pass], { stdio: 'ignore' });
+    files.push(pw);
+    lines.push(`password_file ${pw}`, 'allow_anonymous false');
+  } else {
+    lines.push('allow_anonymous true');
+  }
+  if (opts.acl !== undefined) {
+    const acl = path.join(dir, 'acl');
+    writeFileSync(acl, opts.acl);
+    files.push(acl);
+    lines.push(`acl_file ${acl}`);
+  }
+  lines.push('persistence false', 'max_queued_messages 0', 'max_inflight_messages 0', 'set_tcp_nodelay true', 'log_dest stderr', 'log_type error', 'log_type warning');
+  if (opts.verbose) lines.push('log_type notice', 'log_type information', 'log_type debug');
+  writeFileSync(conf, `${lines.join('\n')}\n`);
   if (userInfo().uid === 0) {
     try {
       const uid = Number(execFileSync('id', ['-u', 'mosquitto'], { encoding: 'utf8' }).trim());
       const gid = Number(execFileSync('id', ['-g', 'mosquitto'], { encoding: 'utf8' }).trim());
       chownSync(dir, uid, gid);
-      chownSync(conf, uid, gid);
+      for (const f of files) chownSync(f, uid, gid);
     } catch {
       /* no mosquitto user: it will run as root */
     }
@@ -83,8 +112,9 @@ export async function startMosquitto(opts: { port?: number } = {}): Promise<Mosq
   await start();
   const stop = () => terminate('SIGTERM');
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     port,
+    log: () => stderr,
     start,
     stop,
     kill: () => terminate('SIGKILL'),

@@ -6,7 +6,7 @@ import { ErrorCounter } from '../../gateway/core/errors.ts';
 import type { Alert, Decision } from '../../gateway/core/types.ts';
 import { MqttSink } from '../../gateway/outputs/mqtt-sink.ts';
 import { Outbox } from '../../gateway/outputs/outbox.ts';
-import { AlertPayload, AttentionPayload, DecisionPayload, StatusPayload } from '../../gateway/outputs/payload-schemas.ts';
+import { AlertPayload, AttentionPayload, AttentionSummaryPayload, DecisionPayload, OutboxReportPayload, StatusPayload } from '../../gateway/outputs/payload-schemas.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';
 import { requireBinary } from '../helpers/system-binary.ts';
@@ -181,5 +181,66 @@ t.test('a broker restart (SIGTERM, same port) is ridden out: online again, later
   await until(() => sub.got.some((m) => m.topic.endsWith('/status') && JSON.parse(m.payload).state === 'online'));
   t.equal(sink.state, 'connected');
   await sink.stop();
+  await outbox.close();
+});
+
+t.test('drops are reported on the retained outbox topic, with the dropped ids, after the broker is back', { skip }, async (t) => {
+  const dir = t.testdir();
+  const errors = new ErrorCounter();
+  const bus = new EventBus();
+  const outbox = await Outbox.open({ dir, errors, maxEntries: 3 });
+  const dead = `mqtt://127.0.0.1:${await freePort()}`;
+  const sink1 = new MqttSink({ url: dead, site: 's', gateway: 'g', version: 'test', bus, outbox, errors, toEpochMs: (x) => x, reconnectMinMs: 100, reconnectMaxMs: 200 });
+  await sink1.start(100);
+  for (let i = 0; i < 5; i++) bus.emit('alert', alert('dr-19c2', i)); // 3 fit: the two oldest alerts go
+  await until(() => outbox.dropped === 2);
+  await sink1.stop(100);
+  await outbox.close();
+
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const box2 = await Outbox.open({ dir, errors, maxEntries: 3 });
+  const sink2 = new MqttSink({ url: broker.url, site: 's', gateway: 'g', version: 'test', bus: new EventBus(), outbox: box2, errors, toEpochMs: (x) => x });
+  await sink2.start();
+  await until(() => box2.depth() === 0);
+  await sink2.stop();
+  await box2.close();
+  // a line system that connects later still learns of the loss
+  const late = await subscriber(broker.url, 'afg/v1/s/g/outbox');
+  t.teardown(() => void late.client.end(true));
+  await until(() => late.got.length > 0);
+  const report = JSON.parse(late.got.at(-1)!.payload);
+  t.ok(ajv.compile(OutboxReportPayload)(report), 'matches OutboxReportPayload');
+  t.ok(late.got.at(-1)!.retain, 'retained');
+  t.match(report, { depth: 0, dropped: { total: 2, byClass: { alert: 2, decision: 0, telemetry: 0 }, byReason: { full: 2 } } });
+  t.same(report.recentDrops.map((d: { id: string }) => d.id), ['al-dr-19c2-0:0', 'al-dr-19c2-1:0']);
+});
+
+t.test('aggregate telemetry: one summary per wearer per period, QoS 1 through the outbox', { skip }, async (t) => {
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const bus = new EventBus();
+  const errors = new ErrorCounter();
+  const outbox = await Outbox.open({ dir: t.testdir(), errors });
+  const sink = new MqttSink({ url: broker.url, site: 's', gateway: 'g', version: 'test', bus, outbox, errors, toEpochMs: (x) => 1_700_000_000_000 + x, summaryPeriodMs: 1000 });
+  const sub = await subscriber(broker.url, 'afg/v1/s/g/wearers/+/summary');
+  t.teardown(() => void sub.client.end(true));
+  await sink.start();
+  const est = (tMs: number, state: 'attentive' | 'sensor_lost', score: number | null) => bus.emit('estimate', { wearer: 'op-7f3a', t: tMs, probs: null, score, quality: score === null ? 0 : 1, state, estimator: 'rule-based/1' });
+  est(100, 'attentive', 0.8);
+  est(500, 'attentive', 0.6);
+  est(900, 'sensor_lost', null);
+  est(1100, 'attentive', 0.9); // closes the first period
+  await until(() => sub.got.length === 1);
+  const s = JSON.parse(sub.got[0]!.payload);
+  t.ok(ajv.compile(AttentionSummaryPayload)(s), 'matches AttentionSummaryPayload');
+  t.match(s, { wearer: 'op-7f3a', from: 1_700_000_000_000, to: 1_700_000_001_000, estimates: 3, meanScore: 0.7, minScore: 0.6, meanQuality: 0.667 });
+  t.equal(s.share.attentive, 0.667);
+  t.equal(s.share.sensor_lost, 0.333, 'sensor loss is its own share, not a score of 0');
+  t.equal(sub.got[0]!.qos, 1);
+  await until(() => outbox.depth() === 0);
+  await sink.stop(); // the open period is flushed into the outbox and published
+  await until(() => sub.got.length === 2);
+  t.equal(JSON.parse(sub.got[1]!.payload).estimates, 1);
   await outbox.close();
 });

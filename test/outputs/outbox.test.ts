@@ -148,3 +148,46 @@ t.test('invalid bounds are refused', async (t) => {
   await t.rejects(Outbox.open({ dir: t.testdir(), errors: new ErrorCounter(), maxBytes: -1 }), RangeError);
   await t.rejects(Outbox.open({ dir: t.testdir(), errors: new ErrorCounter(), maxAgeMs: 0 }), RangeError);
 });
+
+t.test('the drop order is configurable: alerts first if a plant wants that', async (t) => {
+  const box = await Outbox.open({ dir: t.testdir(), errors: new ErrorCounter(), maxEntries: 2, dropOrder: ['alert', 'decision', 'telemetry'] });
+  await box.append(entry('t1', 'telemetry'));
+  await box.append(entry('a1'));
+  await box.append(entry('d1', 'decision')); // over the bound: the alert goes first
+  t.same(box.pending().map((e) => e.id), ['t1', 'd1']);
+  await box.close();
+  await t.rejects(Outbox.open({ dir: t.testdir(), errors: new ErrorCounter(), dropOrder: ['alert', 'alert', 'telemetry'] as never }), /dropOrder/);
+  await t.rejects(Outbox.open({ dir: t.testdir(), errors: new ErrorCounter(), dropOrder: ['alert', 'decision'] as never }), /dropOrder/);
+});
+
+t.test('drop statistics survive a restart and a compaction, with the latest ids', async (t) => {
+  const dir = t.testdir();
+  let now = 1_000_000;
+  const a = await Outbox.open({ dir, errors: new ErrorCounter(), maxEntries: 2, maxAgeMs: 60_000, now: () => now });
+  const seen: string[] = [];
+  a.onDropped((d) => seen.push(`${d.id}:${d.cls}:${d.reason}`));
+  await a.append(entry('t1', 'telemetry'));
+  await a.append(entry('a1'));
+  await a.append(entry('a2')); // t1 goes (full)
+  now += 61_000;
+  a.sweep(); // a1 and a2 age out without anything new being appended
+  t.same(seen, ['t1:telemetry:full', 'a1:alert:age', 'a2:alert:age']);
+  t.equal(a.depth(), 0);
+  await a.close();
+  const b = await Outbox.open({ dir, errors: new ErrorCounter(), maxEntries: 2, maxAgeMs: 60_000, now: () => now });
+  t.same(b.dropStats(), { total: 3, byClass: { telemetry: 1, decision: 0, alert: 2 }, byReason: { full: 1, age: 2 }, recent: [{ id: 't1', cls: 'telemetry', reason: 'full', at: 1_000_000 }, { id: 'a1', cls: 'alert', reason: 'age', at: 1_061_000 }, { id: 'a2', cls: 'alert', reason: 'age', at: 1_061_000 }] }, 'recovered from the drop lines');
+  // enough traffic to compact the log several times: the counts stay
+  for (let i = 0; i < 1500; i++) {
+    await b.append(entry(`e${i}`));
+    await b.ack(`e${i}`);
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  await b.close();
+  const lines = (await readFile(`${dir}/outbox.log`, 'utf8')).trim().split('\n');
+  t.ok(lines.length < 1000, `compacted (${lines.length} lines)`);
+  const c = await Outbox.open({ dir, errors: new ErrorCounter() });
+  t.equal(c.dropStats().total, 3, 'still 3 after compaction');
+  t.equal(c.dropStats().byClass.alert, 2);
+  t.equal(c.oldestAt(), null);
+  await c.close();
+});
