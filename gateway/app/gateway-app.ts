@@ -21,6 +21,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../outputs/embedded-br
 import { startMqttOutputs } from '../outputs/mqtt-outputs.ts';
 import { Outbox } from '../outputs/outbox.ts';
 import { FleetPipeline } from '../pipeline/fleet-pipeline.ts';
+import { createInferenceEngine, type InferenceEngine } from '../inference/inference-engine.ts';
 import { recordFleet } from '../record/recording.ts';
 import { GatewayStore } from '../store/gateway-store.ts';
 
@@ -47,6 +48,7 @@ export interface RunningGateway {
   dashboardUrl: string | null;
   dataDir: string;
   executionProvider: string;
+  inference: InferenceEngine;
   devices: DeviceRuntime[];
   bus: EventBus;
   errors: ErrorCounter;
@@ -93,7 +95,9 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
     const epochAtZero = Date.now();
     const now = () => performance.now() - t0;
     const toEpochMs = (t: number) => epochAtZero + t;
-    const fleet = new FleetPipeline({ config, bus, toEpochMs });
+    const inference = await createInferenceEngine({ config: config.inference, baseDir: o.baseDir, dataDir, errors, metrics, log: (level, msg) => log[level](msg) });
+    cleanup.push(() => inference.close());
+    const fleet = new FleetPipeline({ config, bus, toEpochMs, estimator: inference.estimator });
     bus.on('alert', (a) => store.recordAlert(a));
     bus.on('decision', (d) => store.recordDecision(d));
     const { commands, thresholds } = createGatewayCommands({ fleet, store, bus, errors, toEpochMs, onStaleThreshold: (name, why) => log.warn(`stored threshold ${name} not applied: ${why}`) });
@@ -133,8 +137,6 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       for (const d of devices) await d.stop();
     });
 
-    const executionProvider = 'cpu';
-    metrics.executionProvider.set({ provider: executionProvider, estimator: 'rule-based/1' }, 1);
     let lastTick = 0;
     let ticks = 0;
     const health = (): HealthReport => {
@@ -148,8 +150,9 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       return {
         status: ticks === 0 ? 'starting' : reasons.length ? 'degraded' : 'ready',
         reasons,
-        executionProvider,
-        estimator: 'rule-based/1',
+        executionProvider: inference.provider,
+        estimator: inference.estimator.name,
+        inference: inference.report(),
         mqtt: { url: brokerUrl, connected: sink.connected, lastError: sink.lastError },
         outboxDepth: outbox.depth(),
         outboxDropped: outbox.dropped,
@@ -183,10 +186,13 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
     }
 
     const drivers = new Set(config.wearers.filter((w) => w.role === 'driver').map((w) => w.id));
-    // the loop: read the monotonic clock once, let devices deliver, step every due tick
+    // the loop: read the monotonic clock once, let devices deliver, step every due tick. A tick
+    // with a model run is asynchronous: a turn that finds the previous one still running returns,
+    // and the next turn catches up every tick that fell due (none is skipped, none overlaps).
     let nextTick = config.tickMs;
     let lastStatus = 0;
-    const loop = setInterval(() => {
+    let turn: Promise<void> | null = null;
+    const runTurn = async () => {
       const nowMs = now();
       for (const [w, s] of simulated) {
         for (const d of s.devices) d.poll(nowMs);
@@ -196,7 +202,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       mqttOut.poll();
       while (nextTick <= nowMs) {
         const started = performance.now();
-        fleet.tick(nextTick);
+        await fleet.tick(nextTick);
         metrics.tickSeconds.observe((performance.now() - started) / 1000);
         lastTick = nextTick;
         ticks++;
@@ -208,8 +214,17 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
         metrics.outboxDepth.set(outbox.depth());
         metrics.mqttConnected.set(sink.connected ? 1 : 0);
       }
+    };
+    const loop = setInterval(() => {
+      if (turn) return;
+      turn = runTurn()
+        .catch((err: unknown) => log.error(`pipeline tick failed: ${(err as Error).stack ?? String(err)}`))
+        .finally(() => (turn = null));
     }, Math.max(10, Math.floor(config.tickMs / 2)));
-    cleanup.push(async () => clearInterval(loop));
+    cleanup.push(async () => {
+      clearInterval(loop);
+      await turn;
+    });
     cleanup.push(async () => commands.close());
 
     return {
@@ -217,7 +232,10 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       brokerUrl,
       dashboardUrl,
       dataDir,
-      executionProvider,
+      get executionProvider() {
+        return inference.provider;
+      },
+      inference,
       devices,
       bus,
       errors,

@@ -27,7 +27,7 @@ export async function runStart(opts: { config?: string | undefined; record?: str
     `  broker:     ${gw.brokerUrl}${gw.config.mqtt.url === null ? ' (embedded)' : ''}   watch: mosquitto_sub -h ${new URL(gw.brokerUrl).hostname} -p ${new URL(gw.brokerUrl).port || 1883} -t 'afg/#' -v`,
     `  dashboard:  ${gw.dashboardUrl ?? 'disabled'}`,
     `  data dir:   ${gw.dataDir}`,
-    `  inference:  ${gw.executionProvider} (rule-based estimator)`,
+    `  inference:  ${gw.inference.summary()}`,
     `  wearers:    ${gw.config.wearers.length} (${gw.config.wearers.filter((w) => w.role === 'operator').length} operators, ${gw.config.wearers.filter((w) => w.role === 'driver').length} drivers)`,
     `  devices:    ${gw.devices.map((d) => `${d.id} [${d.kind}/${d.transport}]`).join(', ') || 'none'}`,
     ...(opts.record ? [`  recording:  ${path.resolve(opts.record)}`] : []),

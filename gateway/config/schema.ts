@@ -241,11 +241,36 @@ export const ConfigSchema = Type.Object(
     ),
     inference: Section(
       {
-        estimator: Type.Union([Type.Literal('rule-based')], { default: 'rule-based' }),
+        estimator: Type.String({
+          default: 'rule-based',
+          pattern: '^(rule-based|onnx|[a-z0-9][a-z0-9-]{0,63})$',
+          description: "rule-based | onnx (the model named by inference.model) | a model name from the manifest",
+        }),
+        model: Type.String({ default: 'attention-state', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: "model used when estimator is 'onnx'" }),
+        modelDir: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null, description: "folder with manifest.json and the .onnx files, relative to the config file; null: this installation's models/" }),
         executionProviders: Type.Array(Type.Union([Type.Literal('tensorrt'), Type.Literal('cuda'), Type.Literal('cpu')]), {
           default: ['tensorrt', 'cuda', 'cpu'],
           minItems: 1,
+          uniqueItems: true,
         }),
+        tensorrt: Section(
+          {
+            deviceId: Type.Integer({ minimum: 0, maximum: 63, default: 0 }),
+            fp16: Type.Boolean({ default: true }),
+            workspaceMb: Type.Integer({ minimum: 16, maximum: 65536, default: 1024 }),
+            engineCache: Type.Boolean({ default: true }),
+            engineCacheDir: Type.String({ minLength: 1, default: 'tensorrt-cache', description: 'relative to dataDir' }),
+          },
+          'TensorRT execution provider options',
+        ),
+        cuda: Section({ deviceId: Type.Integer({ minimum: 0, maximum: 63, default: 0 }) }, 'CUDA execution provider options'),
+        hotSwap: Section(
+          {
+            enabled: Type.Boolean({ default: true }),
+            pollMs: Type.Integer({ minimum: 100, maximum: 600000, default: 2000 }),
+          },
+          'load changed model files and switch them in between ticks',
+        ),
       },
       'attention estimation',
     ),

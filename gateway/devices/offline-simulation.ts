@@ -3,10 +3,11 @@ import type { GatewayConfig } from '../config/schema.ts';
 import { EventBus } from '../core/event-bus.ts';
 import { ErrorCounter } from '../core/errors.ts';
 import type { Alert } from '../core/types.ts';
+import type { AttentionEstimator } from '../estimator/attention-estimator.ts';
 import { FleetPipeline } from '../pipeline/fleet-pipeline.ts';
 import { recordFleet } from '../record/recording.ts';
 import { applyScenarioFloor } from './scenario-fleet-config.ts';
-import { buildSimulatedFleet } from './simulated-fleet.ts';
+import { buildSimulatedFleet, type SimulatedWearer } from './simulated-fleet.ts';
 
 /**
  * Runs a simulated floor in virtual time, as fast as the CPU allows, through the same emulated
@@ -16,11 +17,22 @@ import { buildSimulatedFleet } from './simulated-fleet.ts';
  * @example
  *   const { alerts } = await runOfflineSimulation({ config, scenario, durationMs: 30_000 });
  */
-export async function runOfflineSimulation(o: { config: GatewayConfig; scenario: Scenario; durationMs: number; epochAtZeroMs?: number; record?: string; bus?: EventBus }): Promise<{ alerts: Alert[]; errors: ErrorCounter; bus: EventBus }> {
+export async function runOfflineSimulation(o: {
+  config: GatewayConfig;
+  scenario: Scenario;
+  durationMs: number;
+  epochAtZeroMs?: number;
+  record?: string;
+  bus?: EventBus;
+  /** default: the rule-based estimator */
+  estimator?: AttentionEstimator;
+  /** after each tick, with the wearers' simulators (labels for training: sim.truth(t)) */
+  onTick?: (tMs: number, sims: ReadonlyMap<string, SimulatedWearer>) => void;
+}): Promise<{ alerts: Alert[]; errors: ErrorCounter; bus: EventBus }> {
   const config = applyScenarioFloor(o.config, o.scenario);
   const bus = o.bus ?? new EventBus();
   const epoch = o.epochAtZeroMs ?? 0;
-  const fleet = new FleetPipeline({ config, bus, toEpochMs: (t) => epoch + t });
+  const fleet = new FleetPipeline({ config, bus, toEpochMs: (t) => epoch + t, ...(o.estimator ? { estimator: o.estimator } : {}) });
   const alerts: Alert[] = [];
   bus.on('alert', (a) => alerts.push(a));
   const recorder = o.record ? await recordFleet(fleet, o.record, epoch, config) : null;
@@ -33,7 +45,8 @@ export async function runOfflineSimulation(o: { config: GatewayConfig; scenario:
       for (const d of s.devices) d.poll(t);
       if (drivers.has(w)) fleet.setVehicleSpeed(w, s.sim.speedAt(t));
     }
-    fleet.tick(t);
+    await fleet.tick(t);
+    o.onTick?.(t, sims);
   }
   await recorder?.close();
   return { alerts, errors, bus };

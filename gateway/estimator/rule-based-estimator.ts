@@ -1,5 +1,6 @@
 import type { AttentionEstimate, AttentionState, FeatureFrame, Role } from '../core/types.ts';
 import { FEATURE_NAMES } from '../features/feature-names.ts';
+import { MIN_VALID_GAZE_RATIO, sensorLostEstimate, type AttentionEstimator } from './attention-estimator.ts';
 
 /**
  * Thresholds of the rule-based estimator, each with its unit and source. The estimator is a
@@ -7,8 +8,8 @@ import { FEATURE_NAMES } from '../features/feature-names.ts';
  * also the fallback when no model is configured.
  */
 export const RULE_BASED_SETTINGS = {
-  /** below this share of valid gaze in the window there is no basis for a state (ratio) */
-  minValidRatio: 0.5,
+  /** below this share of valid gaze in the window there is no basis for a state (ratio); shared by every estimator */
+  minValidRatio: MIN_VALID_GAZE_RATIO,
   /** PERCLOS P80 above which drowsiness is likely (ratio); Wierwille et al. 1994, Dinges & Grace 1998 FHWA-MCRT-98-006 */
   perclosDrowsy: 0.15,
   /** current closure that counts as a microsleep (s); Euro NCAP 2023 DSM protocol, microsleep 1-3 s */
@@ -50,15 +51,20 @@ function evidence(x: number, threshold: number, width: number): number {
  *   const est = new RuleBasedEstimator();
  *   const e = est.estimate(frame, 'driver');
  */
-export class RuleBasedEstimator {
+export class RuleBasedEstimator implements AttentionEstimator {
   readonly name = 'rule-based/1';
+
+  /** One estimate per frame; synchronous. */
+  estimateBatch(frames: readonly FeatureFrame[], roles: readonly Role[]): AttentionEstimate[] {
+    const out = new Array<AttentionEstimate>(frames.length);
+    for (let i = 0; i < frames.length; i++) out[i] = this.estimate(frames[i]!, roles[i]!);
+    return out;
+  }
 
   estimate(frame: FeatureFrame, role: Role): AttentionEstimate {
     const s = RULE_BASED_SETTINGS;
     const valid = v(frame, 'gaze_valid_ratio');
-    if (Number.isNaN(valid) || valid < s.minValidRatio) {
-      return { wearer: frame.wearer, t: frame.t, probs: null, score: null, quality: Number.isNaN(valid) ? 0 : valid, state: 'sensor_lost', estimator: this.name };
-    }
+    if (Number.isNaN(valid) || valid < s.minValidRatio) return sensorLostEstimate(frame, this.name);
     const drowsy = Math.max(
       evidence(v(frame, 'perclos'), s.perclosDrowsy, 0.03),
       evidence(v(frame, 'eye_closed_s'), s.closureDrowsyS, 0.15),

@@ -1,6 +1,8 @@
 import type { GatewayConfig } from '../config/schema.ts';
 import type { EventBus } from '../core/event-bus.ts';
-import type { SampleBatch, WearerId } from '../core/types.ts';
+import type { AttentionEstimate, FeatureFrame, Role, SampleBatch, WearerId } from '../core/types.ts';
+import type { AttentionEstimator } from '../estimator/attention-estimator.ts';
+import { RuleBasedEstimator } from '../estimator/rule-based-estimator.ts';
 import { WearerPipeline } from './wearer-pipeline.ts';
 
 /** What the fleet pipeline needs from the config: the floor, the wearers, the AOIs and the feature windows (defaults when absent). */
@@ -10,10 +12,16 @@ export type FleetConfig = Pick<GatewayConfig, 'site' | 'gateway' | 'tickMs' | 's
  * All wearers' pipelines, stepped together once per tick; results go onto the event bus, which
  * is the only thing that knows about sinks. Time comes in from the caller (live loop or replay).
  *
+ * A tick gathers every wearer's FeatureFrame, asks the estimator once for all of them (one
+ * batched model run with an ONNX estimator), then steps each wearer's policy. With a synchronous
+ * estimator (the rule-based default) the whole tick has happened when tick() returns; with a
+ * model it has happened when the returned promise resolves. Callers await each tick before the
+ * next, so ticks never overlap and none is skipped.
+ *
  * @example
- *   const fleet = new FleetPipeline({ config, bus, toEpochMs: (t) => epoch0 + t });
+ *   const fleet = new FleetPipeline({ config, bus, toEpochMs: (t) => epoch0 + t, estimator });
  *   fleet.ingest('op-7f3a', batch);
- *   fleet.tick(50);
+ *   await fleet.tick(50);
  */
 export class FleetPipeline {
   private readonly wearers = new Map<WearerId, WearerPipeline>();
@@ -22,11 +30,16 @@ export class FleetPipeline {
   private readonly tickHooks: ((tMs: number) => void)[] = [];
   private readonly speedHooks: ((wearer: WearerId, speedMps: number) => void)[] = [];
   private readonly vehicleSpeed = new Map<WearerId, number>();
+  private readonly pipelines: WearerPipeline[] = [];
+  private readonly roles: Role[] = [];
+  private readonly estimator: AttentionEstimator;
   private lastTick = -Infinity;
+  private ticking = false;
   unknownWearerBatches = 0;
 
-  constructor(opts: { config: FleetConfig; bus: EventBus; toEpochMs: (t: number) => number }) {
+  constructor(opts: { config: FleetConfig; bus: EventBus; toEpochMs: (t: number) => number; estimator?: AttentionEstimator }) {
     this.bus = opts.bus;
+    this.estimator = opts.estimator ?? new RuleBasedEstimator();
     const critical = new Set(opts.config.stations.filter((s) => s.safetyCritical).map((s) => s.id));
     for (const w of opts.config.wearers) {
       this.wearers.set(
@@ -41,6 +54,15 @@ export class FleetPipeline {
         }),
       );
     }
+    for (const p of this.wearers.values()) {
+      this.pipelines.push(p);
+      this.roles.push(p.wearer.role);
+    }
+  }
+
+  /** The estimator's name (e.g. 'rule-based/1', 'attention-state/1.0.0'). */
+  get estimatorName(): string {
+    return this.estimator.name;
   }
 
   /** Observers of the stream into the stages (the recorder). */
@@ -74,12 +96,36 @@ export class FleetPipeline {
     p.ingest(b);
   }
 
-  tick(tMs: number): void {
-    if (tMs <= this.lastTick) return; // time only moves forward; a repeated tick is a no-op
+  tick(tMs: number): Promise<void> {
+    if (tMs <= this.lastTick) return RESOLVED; // time only moves forward; a repeated tick is a no-op
+    if (this.ticking) throw new Error(`FleetPipeline.tick(${tMs}) while the tick at ${this.lastTick} is still running; await each tick`);
     this.lastTick = tMs;
     for (const h of this.tickHooks) h(tMs);
-    for (const p of this.wearers.values()) {
-      const r = p.tick(tMs, this.vehicleSpeed.get(p.wearer.id));
+    const frames = new Array<FeatureFrame>(this.pipelines.length);
+    for (let i = 0; i < this.pipelines.length; i++) frames[i] = this.pipelines[i]!.frame(tMs);
+    const estimates = this.estimator.estimateBatch(frames, this.roles);
+    if (!(estimates instanceof Promise)) {
+      this.finish(tMs, frames, estimates);
+      return RESOLVED;
+    }
+    this.ticking = true;
+    return estimates.then(
+      (e) => {
+        this.ticking = false;
+        this.finish(tMs, frames, e);
+      },
+      (err: unknown) => {
+        this.ticking = false;
+        throw err;
+      },
+    );
+  }
+
+  /** Policy step of every wearer with its estimate, results onto the bus. */
+  private finish(tMs: number, frames: FeatureFrame[], estimates: AttentionEstimate[]): void {
+    for (let i = 0; i < this.pipelines.length; i++) {
+      const p = this.pipelines[i]!;
+      const r = p.step(tMs, frames[i]!, estimates[i]!, this.vehicleSpeed.get(p.wearer.id));
       this.bus.emit('features', r.frame);
       this.bus.emit('estimate', r.estimate);
       this.bus.emit('observation', { wearer: p.wearer.id, t: tMs, values: r.observation });
@@ -104,3 +150,5 @@ export class FleetPipeline {
     return [...this.wearers.keys()];
   }
 }
+
+const RESOLVED: Promise<void> = Promise.resolve();

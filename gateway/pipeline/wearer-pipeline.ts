@@ -34,6 +34,9 @@ function known(x: number | undefined): number | null {
 /**
  * One wearer's path through the stages: samples (gateway clock) -> features -> estimate ->
  * policy -> alerts. Deterministic: everything depends on the batches and the tick times given.
+ * The fleet splits a tick in two so that the estimates of all wearers come from one batched
+ * model run: `frame(t)` for every wearer, one estimateBatch, then `step(t, frame, estimate)`
+ * for every wearer. `tick(t)` does both with the rule-based estimator, for a single wearer.
  *
  * Cost per tick: one feature frame, one estimate, one policy step.
  *
@@ -41,6 +44,7 @@ function known(x: number | undefined): number | null {
  *   const p = new WearerPipeline({ wearer, aois, toEpochMs: (t) => epoch0 + t });
  *   p.ingest(gazeBatch);
  *   const r = p.tick(1050);
+ *   // or, batched: const f = p.frame(1100); ...estimates...; p.step(1100, f, estimate);
  */
 export class WearerPipeline {
   readonly wearer: WearerConfig;
@@ -88,9 +92,19 @@ export class WearerPipeline {
     if (this.driver) this.driverAckPending = true;
   }
 
+  /** The features stage: this tick's FeatureFrame. */
+  frame(tMs: number): FeatureFrame {
+    return this.features.frame(tMs);
+  }
+
+  /** Features, rule-based estimate and policy in one call. */
   tick(tMs: number, vehicleSpeedMps?: number): WearerTickResult {
-    const frame = this.features.frame(tMs);
-    const estimate = this.estimator.estimate(frame, this.wearer.role);
+    const frame = this.frame(tMs);
+    return this.step(tMs, frame, this.estimator.estimate(frame, this.wearer.role), vehicleSpeedMps);
+  }
+
+  /** The policy stage: observations from the frame, the estimate, policy step, alerts. */
+  step(tMs: number, frame: FeatureFrame, estimate: AttentionEstimate, vehicleSpeedMps?: number): WearerTickResult {
     const v = frame.values;
     const valid = v[F.valid]!;
     const observation: Record<string, number | boolean | null> = {

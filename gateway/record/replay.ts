@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBus } from '../core/event-bus.ts';
 import type { Alert } from '../core/types.ts';
+import type { AttentionEstimator } from '../estimator/attention-estimator.ts';
 import { FleetPipeline } from '../pipeline/fleet-pipeline.ts';
 import { readRecording } from './recording.ts';
 
@@ -12,10 +13,10 @@ import { readRecording } from './recording.ts';
  * @example
  *   const alerts = await replayRecording('run.afgrec', { speed: 0 });
  */
-export async function replayRecording(file: string, opts: { speed?: number; bus?: EventBus; onAlert?: (a: Alert) => void } = {}): Promise<Alert[]> {
+export async function replayRecording(file: string, opts: { speed?: number; bus?: EventBus; onAlert?: (a: Alert) => void; estimator?: AttentionEstimator } = {}): Promise<Alert[]> {
   const { header, entries } = await readRecording(file);
   const bus = opts.bus ?? new EventBus();
-  const fleet = new FleetPipeline({ config: header.fleet, bus, toEpochMs: (t) => header.epochAtZeroMs + t });
+  const fleet = new FleetPipeline({ config: header.fleet, bus, toEpochMs: (t) => header.epochAtZeroMs + t, ...(opts.estimator ? { estimator: opts.estimator } : {}) });
   const alerts: Alert[] = [];
   bus.on('alert', (a) => {
     alerts.push(a);
@@ -38,7 +39,7 @@ export async function replayRecording(file: string, opts: { speed?: number; bus?
       const due = (e.t - firstTick) / speed - (performance.now() - wallStart);
       if (due > 1) await sleep(due);
     }
-    fleet.tick(e.t);
+    await fleet.tick(e.t);
   }
   return alerts;
 }
