@@ -4,7 +4,11 @@ import path from 'node:path';
 import { AttentionModel } from '../../gateway/inference/attention-model.ts';
 import { loadManifest } from '../../gateway/inference/model-manifest.ts';
 import { sha256 } from '../../models/train/model-files.ts';
+import { FEATURE_NAMES } from '../../gateway/features/feature-names.ts';
 import { writeTinyAttentionModel } from './tiny-attention-model.ts';
+
+/** input channels of a window step: values and presence of every gateway feature, and the role */
+const C = 2 * FEATURE_NAMES.length + 1;
 
 const NAME = 'attention-state';
 const load = (dir: string) => AttentionModel.load({ dir, name: NAME, providers: ['cpu'] });
@@ -24,9 +28,9 @@ t.test('a real model loads, is validated against its manifest, warmed up, and ru
   t.equal(m.label, 'attention-state/1.2.3');
   t.equal(m.provider, 'cpu');
   t.equal(m.sha256, w.sha256);
-  t.equal(m.layout.channels, 41);
+  t.equal(m.layout.channels, C);
   const n = 5;
-  const input = new Float32Array(n * 6 * 41);
+  const input = new Float32Array(n * 6 * C);
   for (let i = 0; i < input.length; i++) input[i] = Math.sin(i);
   const out = await m.run(input, n);
   t.equal(out.probs.length, n * 4);
@@ -70,7 +74,7 @@ t.test('a graph whose inputs differ from the manifest is AFG_E_MODEL_MISMATCH, s
   await editManifest(dir, (e) => {
     (e['outputs'] as { name: string }[])[1]!.name = 'attention_score';
     (e['output'] as { score: string }).score = 'attention_score';
-    (e['inputs'] as { shape: unknown[] }[])[0]!.shape = ['batch', 7, 41];
+    (e['inputs'] as { shape: unknown[] }[])[0]!.shape = ['batch', 7, C];
     (e['input'] as { frames: number }).frames = 7;
   });
   await t.rejects(load(dir), { code: 'AFG_E_MODEL_MISMATCH', message: /output 'attention_score' is missing.*output 'score' is not in the manifest/ });

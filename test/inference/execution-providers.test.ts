@@ -5,7 +5,11 @@ import { createRequire } from 'node:module';
 import ort from 'onnxruntime-node';
 import { AfgError } from '../../gateway/core/errors.ts';
 import { createSessionWithFallback, providerConfig, DEFAULT_PROVIDER_OPTIONS } from '../../gateway/inference/execution-providers.ts';
+import { FEATURE_NAMES } from '../../gateway/features/feature-names.ts';
 import { writeTinyAttentionModel } from './tiny-attention-model.ts';
+
+/** input channels of a window step: values and presence of every gateway feature, and the role */
+const C = 2 * FEATURE_NAMES.length + 1;
 
 // Where onnxruntime-node looks for provider libraries: the npm package ships the CPU build (and,
 // on x64 Linux, downloads the CUDA/TensorRT libraries at install time unless told to skip, as
@@ -23,7 +27,7 @@ t.test('tensorrt and cuda fail for real on a machine without their libraries; cp
   t.same(r.attempts.map((a) => [a.provider, a.ok]), [['tensorrt', false], ['cuda', false], ['cpu', true]]);
   t.match(r.attempts[0]!.error, /TensorRT.*Failed to load shared library/i, 'onnxruntime says why tensorrt failed');
   t.match(r.attempts[1]!.error, /Cuda.*Failed to load shared library/i, 'onnxruntime says why cuda failed');
-  const out = await r.session.run({ x: new ort.Tensor('float32', new Float32Array(6 * 41), [1, 6, 41]) });
+  const out = await r.session.run({ x: new ort.Tensor('float32', new Float32Array(6 * C), [1, 6, C]) });
   t.equal(out['probs']!.dims.join(','), '1,4', 'the chosen session runs');
 
   const err = await createSessionWithFallback(bytes, ['tensorrt', 'cuda'], { label: 'tiny' }).then(

@@ -7,6 +7,9 @@ import { FeatureHistory, FeatureLayout } from '../../gateway/inference/feature-w
 import { OnnxAttentionEstimator, type InferenceRunStats } from '../../gateway/inference/onnx-attention-estimator.ts';
 import { tinyWindow, writeTinyAttentionModel } from './tiny-attention-model.ts';
 
+/** input channels of a window step: values and presence of every gateway feature, and the role */
+const C = 2 * FEATURE_NAMES.length + 1;
+
 const VALID = featureIndex('gaze_valid_ratio');
 const HR = featureIndex('hr_bpm');
 
@@ -70,7 +73,7 @@ t.test("the model's estimate equals a direct run on the window the history build
     h.push(f, true);
     last = (await est.estimateBatch([f], ['driver']))[0]!;
   }
-  const input = new Float32Array(6 * 41);
+  const input = new Float32Array(6 * C);
   h.write(model.layout, 'driver', input, 0);
   const direct = await model.run(input, 1);
   t.ok(Math.abs(last!.probs!.attentive - direct.probs[0]!) < 1e-6);
