@@ -83,6 +83,15 @@ const COMMANDS: Record<string, Command> = {
       return runEventsCommand(v as Record<string, string | undefined>, pos);
     },
   },
+  'hash-password': {
+    summary: 'print the scrypt hash of a dashboard supervisor password (read hidden, or from stdin) for dashboard.auth.users',
+    usage: "afg hash-password            (or: printf '%s\\n' 'passphrase' | afg hash-password)",
+    options: {},
+    async run() {
+      const { runHashPassword } = await import('../../dashboard/auth/hash-password-cli.ts');
+      return runHashPassword();
+    },
+  },
   doctor: {
     summary: 'check this machine: system binaries, serial ports, Bluetooth, ONNX runtime providers, ports',
     usage: 'afg doctor',
@@ -102,7 +111,7 @@ function positiveNumber(s: string, flag: string): number {
 
 function help(): string {
   const lines = ['afg — Attention Flow Gateway', '', 'usage: afg <command> [options]   (afg <command> --help for its options)', '', 'commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${c.summary}`);
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(13)} ${c.summary}`);
   return lines.join('\n');
 }
 
