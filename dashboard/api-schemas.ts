@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /**
  * JSON schemas of the dashboard API (typebox, so they are plain JSON Schema). fastify validates
@@ -41,6 +41,12 @@ export const AlertSchema = Type.Object({
   raisedAt: Type.Number(),
   evidence: Type.Record(Type.String(), Scalar),
   state: AlertStateSchema,
+  /** whom this level addresses: wearer, team_lead or supervisor (policy, issue 7) */
+  audience: Type.Optional(Type.String()),
+  /** while shelved: epoch ms when the shelve ends */
+  shelvedUntil: Type.Optional(Type.Number()),
+  /** who acknowledged or shelved it */
+  by: Type.Optional(Type.String()),
 });
 
 export const DecisionSchema = Type.Object({
@@ -51,6 +57,10 @@ export const DecisionSchema = Type.Object({
   inputs: Type.Record(Type.String(), Scalar),
   validUntil: Type.Number(),
   state: Type.String(),
+  createdAt: Type.Optional(Type.Number()),
+  station: Type.Optional(Type.String()),
+  decidedBy: Type.Optional(Type.String()),
+  decidedAt: Type.Optional(Type.Number()),
 });
 
 export const DeviceStatusSchema = Type.Object({
@@ -65,6 +75,18 @@ export const DeviceStatusSchema = Type.Object({
   battery: Nullable(Type.Number()),
   errors: Type.Record(Type.String(), Type.Number()),
   detail: Type.Optional(Type.String()),
+  /** signal quality counters of the link (devices, issue 3) */
+  quality: Type.Optional(
+    Type.Object({
+      nominalRateHz: Nullable(Type.Number()),
+      droppedFrames: Nullable(Type.Number()),
+      crcErrors: Nullable(Type.Number()),
+      inputErrors: Type.Number(),
+      reconnects: Type.Number(),
+    }),
+  ),
+  /** HR straps: skin contact of the latest measurement (null before the first) */
+  contact: Type.Optional(Nullable(Type.String())),
 });
 
 export const FloorSnapshotSchema = Type.Object({
@@ -94,6 +116,10 @@ export const WearerDetailSchema = Type.Object({
     Type.Null(),
   ]),
   observation: Type.Union([Type.Object({ wearer: Type.String(), t: Type.Number(), values: Type.Record(Type.String(), Scalar) }), Type.Null()]),
+  /** the wearer's devices: battery, skin contact, signal */
+  devices: Type.Array(DeviceStatusSchema),
+  /** whether this dashboard may show the wearer's raw gaze (dashboard.allowRawGaze) */
+  rawGazeAllowed: Type.Boolean(),
 });
 
 export const AlertsQuerySchema = Type.Object({ state: Type.Optional(AlertStateSchema) }, { additionalProperties: false });
@@ -108,10 +134,122 @@ export const HealthSchema = Type.Object(
   { additionalProperties: true },
 );
 
+export const ErrorSchema = Type.Object({ code: Type.String(), message: Type.String() });
+
+export const IdParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
+
+/** One line of the audit trail (the store's AuditEntry): who, when, what, to which target. */
+export const AuditEntrySchema = Type.Object(
+  {
+    at: Type.Number(),
+    actor: Type.String(),
+    action: Type.String(),
+    target: Type.String(),
+    note: Type.Optional(Type.String()),
+    role: Type.Optional(Type.String()),
+    via: Type.Optional(Type.String()),
+    ok: Type.Optional(Type.Boolean()),
+    code: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const AlertStepSchema = Type.Object({ rev: Type.Integer(), level: Type.Integer(), state: Type.String(), at: Type.Number(), by: Type.Optional(Type.String()) });
+
+export const AlertDetailSchema = Type.Object({
+  alert: AlertSchema,
+  /** every revision of the episode (from the store); empty when the store is not attached */
+  history: Type.Array(AlertStepSchema),
+  audit: Type.Array(AuditEntrySchema),
+});
+
+export const AuditQuerySchema = Type.Object(
+  {
+    target: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * One row of the effect evaluation summary (issue 7 §4): interventions of one kind at one station
+ * and how attention changed after them. Extra numeric fields from the evaluator pass through.
+ */
+export const EffectSummaryRowSchema = Type.Object(
+  {
+    kind: Type.String(),
+    station: Nullable(Type.String()),
+    n: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: true },
+);
+
+export const EffectsSchema = Type.Object({
+  available: Type.Boolean(),
+  rows: Type.Array(EffectSummaryRowSchema),
+});
+
+export const HistorySchema = Type.Object({
+  wearer: Type.String(),
+  periodMs: Type.Number(),
+  t: Type.Array(Type.Number()),
+  series: Type.Record(Type.String(), Type.Array(Nullable(Type.Number()))),
+});
+
+export const ThroughputSchema = Type.Object({
+  /** samples decoded per second, all devices, over the last window */
+  samplesInPerS: Type.Number(),
+  /** messages handed to the broker per second */
+  messagesOutPerS: Type.Number(),
+  /** pipeline ticks per second */
+  ticksPerS: Type.Number(),
+  windowS: Type.Number(),
+});
+
+export const GatewayStatusSchema = Type.Object({
+  health: HealthSchema,
+  throughput: Nullable(ThroughputSchema),
+  devices: Type.Array(DeviceStatusSchema),
+});
+
+export const LoginBodySchema = Type.Object(
+  {
+    user: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+export const LoginReplySchema = Type.Object({
+  user: Type.String(),
+  role: Type.String(),
+  csrfToken: Type.String(),
+  expiresAt: Type.Number({ description: 'epoch ms when the session ends unless used again' }),
+});
+
 export const SessionSchema = Type.Object({
   authenticated: Type.Boolean(),
   user: Type.Union([Type.String(), Type.Null()]),
+  role: Type.Union([Type.String(), Type.Null()]),
+  /** false when no login is possible at all (no users configured): the page then hides sign-in */
   writeEnabled: Type.Boolean(),
+  csrfToken: Type.Union([Type.String(), Type.Null()]),
+  expiresAt: Type.Union([Type.Number(), Type.Null()]),
 });
 
-export const ErrorSchema = Type.Object({ code: Type.String(), message: Type.String() });
+/** The API's types, for the UI (dashboard/ui) and tests: what the schemas let through. */
+export type StationView = Static<typeof StationSchema>;
+export type WearerViewJson = Static<typeof WearerViewSchema>;
+export type AlertJson = Static<typeof AlertSchema>;
+export type DecisionJson = Static<typeof DecisionSchema>;
+export type DeviceStatusJson = Static<typeof DeviceStatusSchema>;
+export type FloorSnapshotJson = Static<typeof FloorSnapshotSchema>;
+export type WearerDetailJson = Static<typeof WearerDetailSchema>;
+export type AlertDetailJson = Static<typeof AlertDetailSchema>;
+export type AuditEntryJson = Static<typeof AuditEntrySchema>;
+export type EffectsJson = Static<typeof EffectsSchema>;
+export type HistoryJson = Static<typeof HistorySchema>;
+export type GatewayStatusJson = Static<typeof GatewayStatusSchema>;
+export type SessionJson = Static<typeof SessionSchema>;
+export type LoginReplyJson = Static<typeof LoginReplySchema>;
+export type ErrorJson = Static<typeof ErrorSchema>;

@@ -29,11 +29,12 @@ export interface WearerView {
   activeAlerts: { id: string; kind: string; level: Alert['level']; state: Alert['state'] }[];
 }
 
-/** The wearer detail: the view plus the full latest estimate and the latest policy observation. */
+/** The wearer detail: the view plus the full latest estimate, the latest policy observation and the wearer's devices. */
 export interface WearerDetail {
   wearer: WearerView;
   estimate: AttentionEstimate | null;
   observation: BusEvents['observation'] | null;
+  devices: DeviceStatus[];
 }
 
 export interface FloorSnapshot {
@@ -115,8 +116,10 @@ export class FloorState {
       bus.on('alert', (a) => this.onAlert(a)),
       bus.on('decision', (d) => this.onDecision(d)),
       bus.on('device', (d) => {
-        this.devices.set(d.device, d);
-        this.emit({ type: 'device', device: d });
+        // lastSeen is gateway monotonic time on the bus; the page needs a wall clock to show its age
+        const view: DeviceStatus = { ...d, lastSeen: d.lastSeen === null ? null : Math.round(this.toEpochMs(d.lastSeen)) };
+        this.devices.set(d.device, view);
+        this.emit({ type: 'device', device: view });
       }),
       bus.on('observation', (o) => {
         // only configured wearers: an unknown id on the bus must not grow memory
@@ -159,7 +162,8 @@ export class FloorState {
   wearer(id: string): WearerDetail | null {
     const w = this.wearers.get(id);
     if (!w) return null;
-    return { wearer: copyView(w), estimate: this.estimates.get(id) ?? null, observation: this.observations.get(id) ?? null };
+    const devices = [...this.devices.values()].filter((d) => d.wearer === id);
+    return { wearer: copyView(w), estimate: this.estimates.get(id) ?? null, observation: this.observations.get(id) ?? null, devices };
   }
 
   private onEstimate(e: AttentionEstimate): void {

@@ -1,83 +1,79 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
-import fastifyStatic from '@fastify/static';
 import type { Registry } from 'prom-client';
+import type { ErrorCounter } from '../gateway/core/errors.ts';
+import type { CommandPort } from '../gateway/commands/command-port.ts';
 import type { FloorState } from './floor-state.ts';
 import { FloorEventStream } from './floor-event-stream.ts';
-import { AlertSchema, AlertsQuerySchema, ErrorSchema, FloorSnapshotSchema, HealthSchema, SessionSchema, WearerDetailSchema, WearerParamsSchema } from './api-schemas.ts';
+import { HealthSchema } from './api-schemas.ts';
+import { authRoutes } from './auth/auth-routes.ts';
+import type { DashboardAuth } from './auth/supervisor-auth.ts';
+import type { HealthReport } from './health-report.ts';
+import { dashboardValidatorCompiler } from './request-validation.ts';
+import { readRoutes, type DashboardRecords, type EffectSummaryRow, type RawGazeSource } from './read-routes.ts';
+import { ThroughputMeter } from './throughput-meter.ts';
+import { buildUi } from './ui-bundle.ts';
+import type { FloorHistory } from './wearer-history.ts';
+import { writeRoutes } from './write-routes.ts';
 
-export interface HealthReport {
-  status: 'starting' | 'ready' | 'degraded';
-  reasons: string[];
-  [key: string]: unknown;
-}
-
-/** A supervisor as the authentication layer resolved it. */
-export interface Supervisor {
-  user: string;
-}
-
-/**
- * How the dashboard learns who is asking (session cookie, bearer token: the login arrives with
- * the write actions of issue 9). Reads stay open on loopback; write routes are guarded by
- * `supervisorGuard(auth)`.
- */
-export interface DashboardAuth {
-  authenticate(req: FastifyRequest): Promise<Supervisor | null> | Supervisor | null;
-}
+export type { HealthReport } from './health-report.ts';
+export type { DashboardAuth, Supervisor } from './auth/supervisor-auth.ts';
+export { supervisorGuard } from './auth/supervisor-guard.ts';
 
 export interface DashboardOptions {
   floor: FloorState;
   health: () => HealthReport;
-  /** the registry to expose on /metrics (or the object createGatewayMetrics returns) */
+  /** the registry to expose on /metrics (or the object createGatewayMetrics returns, which also gives throughput) */
   metrics: Registry | { registry: Registry };
+  /** who may write; without it every write route answers 401 */
   auth?: DashboardAuth;
+  /** where write actions go (the gateway's CommandPort); without it writes answer 503 */
+  commands?: CommandPort;
+  /** counts refused requests by code (afg_errors_total) */
+  errors?: ErrorCounter;
+  /** mark the session cookie Secure (TLS, or a TLS-terminating proxy in front) */
+  secureCookie?: boolean;
+  /** login attempts per client address per window */
+  loginRateLimit?: { max: number; windowMs: number };
+  /** per-wearer derived history for the detail charts */
+  history?: FloorHistory;
+  /** alert histories and the audit trail from the store */
+  records?: DashboardRecords;
+  /** effect evaluation summary per decision kind and station */
+  effects?: () => EffectSummaryRow[];
+  /** dashboard.allowRawGaze: without it the raw gaze route refuses (403) whatever source is given */
+  allowRawGaze?: boolean;
+  rawGaze?: RawGazeSource;
   /** SSE heartbeat period, ms (the page turns stale after 5 s without an event) */
   heartbeatMs?: number;
   /** per-wearer SSE updates are coalesced to at most one per this period, ms */
   wearerPeriodMs?: number;
 }
 
-const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
+const WRITE_BODY_LIMIT = 16 * 1024;
 
 /**
- * A preHandler for write routes: 401 with AFG_E_HTTP_AUTH unless a supervisor is authenticated;
- * without an auth layer configured every write is refused.
- *
- * @example
- *   app.post('/api/alerts/:id/ack', { preHandler: supervisorGuard(opts.auth) }, handler);
- */
-export function supervisorGuard(auth: DashboardAuth | undefined) {
-  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const who = auth ? await auth.authenticate(req) : null;
-    if (!who) {
-      await reply.code(401).send({ code: 'AFG_E_HTTP_AUTH', message: auth ? 'sign in as a supervisor first' : 'no authentication is configured, so write actions are disabled' });
-      return;
-    }
-    (req as FastifyRequest & { supervisor?: Supervisor }).supervisor = who;
-  };
-}
-
-/**
- * The floor dashboard as a fastify plugin: static UI, JSON API (schemas on every route),
- * Server-Sent Events for live updates, /health and /metrics, security headers with a strict
- * Content-Security-Policy (no inline script or style; the UI renders values with textContent).
- * Registered without fastify-plugin on purpose: helmet, static and the routes stay inside the
- * plugin's own context and do not leak to the host app. Write routes (ack, shelve, accept a
- * decision) belong in this context too, behind `supervisorGuard(opts.auth)`.
+ * The floor dashboard as a fastify plugin: the UI (TypeScript bundled by esbuild at start,
+ * served from memory), a JSON API with schemas on every route, Server-Sent Events for live
+ * updates, supervisor login with sessions, write actions through the CommandPort, /health and
+ * /metrics, security headers with a strict Content-Security-Policy (no inline script or style;
+ * the UI renders every value with textContent). Registered without fastify-plugin on purpose:
+ * helmet, cookies, rate limits, the error handler and the routes stay inside the plugin's own
+ * context and do not leak to the host app.
  * Cost: GET /api/floor serialises the whole floor (O(wearers + alerts)); SSE is O(1) per event.
  *
  * @example
  *   const app = Fastify();
- *   await app.register(dashboardPlugin, { floor, health, metrics: registry });
+ *   await app.register(dashboardPlugin, { floor, health, metrics, auth, commands });
  *   await app.listen({ host: '127.0.0.1', port: 8080 });
  */
 export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app: FastifyInstance, opts) => {
   if (!opts || !opts.floor || typeof opts.health !== 'function' || !opts.metrics) throw new TypeError('dashboardPlugin: floor, health and metrics are required');
   const registry: Registry = 'registry' in opts.metrics ? opts.metrics.registry : opts.metrics;
+  const errors = opts.errors;
   const streams = new Set<FloorEventStream>();
+  const ui = await buildUi();
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
@@ -97,13 +93,51 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app:
       },
     },
     crossOriginEmbedderPolicy: false,
+    // the session cookie is never useful to another site, nor is a referrer with an alert id in it
+    referrerPolicy: { policy: 'no-referrer' },
   });
-  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: ['index.html'], cacheControl: true, maxAge: 0 });
+  await app.register(fastifyCookie);
+
+  app.setValidatorCompiler(dashboardValidatorCompiler());
+  app.setErrorHandler((err: FastifyError, _req, reply) => {
+    if (err.validation) {
+      errors?.count('AFG_E_HTTP_BAD_REQUEST');
+      return reply.code(400).send({ code: 'AFG_E_HTTP_BAD_REQUEST', message: `${err.validationContext ?? 'request'}: ${err.message}` });
+    }
+    const status = err.statusCode ?? 500;
+    if (status === 429) return reply.code(429).send({ code: 'AFG_E_HTTP_RATE_LIMIT', message: err.message });
+    if (status >= 400 && status < 500) {
+      errors?.count('AFG_E_HTTP_BAD_REQUEST');
+      return reply.code(status).send({ code: 'AFG_E_HTTP_BAD_REQUEST', message: err.message });
+    }
+    errors?.count('AFG_E_HTTP_INTERNAL');
+    return reply.code(500).send({ code: 'AFG_E_HTTP_INTERNAL', message: 'the dashboard failed to answer; see the gateway log' });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'AFG_E_HTTP_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+
+  // the bundle, from memory, revalidated by ETag (a restart can bring a new build)
+  for (const [file, asset] of ui) {
+    const urls = file === '/index.html' ? ['/', '/index.html'] : [file];
+    for (const url of urls) {
+      app.get(url, async (req, reply) => {
+        reply.header('etag', asset.etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding').type(asset.contentType);
+        if (req.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+        if (asset.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(asset.gzip);
+        return reply.send(asset.body);
+      });
+    }
+  }
 
   // open SSE responses never go idle: end them first, or close() would wait on them forever
   app.addHook('preClose', async () => {
     for (const s of streams) s.close();
   });
+
+  const throughput = 'registry' in opts.metrics && 'samplesIn' in opts.metrics ? new ThroughputMeter(opts.metrics as unknown as ConstructorParameters<typeof ThroughputMeter>[0]) : undefined;
+  if (throughput) {
+    throughput.start();
+    app.addHook('onClose', async () => throughput.stop());
+  }
 
   app.get('/health', { schema: { response: { 200: HealthSchema, 503: HealthSchema } } }, async (_req, reply) => {
     const h = opts.health();
@@ -115,22 +149,23 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app:
     return registry.metrics();
   });
 
-  app.get('/api/floor', { schema: { response: { 200: FloorSnapshotSchema } } }, async () => opts.floor.snapshot());
-
-  app.get('/api/alerts', { schema: { querystring: AlertsQuerySchema, response: { 200: { type: 'array', items: AlertSchema } } } }, async (req) => {
-    const state = (req.query as { state?: string }).state;
-    return opts.floor.alertList().filter((a) => !state || a.state === state);
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (r) => {
+      r.bodyLimit = WRITE_BODY_LIMIT;
+    });
+    await scope.register(authRoutes, { auth: opts.auth, secureCookie: opts.secureCookie ?? false, loginRateLimit: opts.loginRateLimit ?? { max: 10, windowMs: 60_000 }, ...(errors ? { errors } : {}) });
+    await scope.register(writeRoutes, { auth: opts.auth, commands: opts.commands, ...(errors ? { errors } : {}) });
   });
 
-  app.get('/api/wearers/:id', { schema: { params: WearerParamsSchema, response: { 200: WearerDetailSchema, 404: ErrorSchema } } }, async (req, reply) => {
-    const detail = opts.floor.wearer((req.params as { id: string }).id);
-    if (!detail) return reply.code(404).send({ code: 'AFG_E_INPUT_INVALID', message: 'no such wearer' });
-    return detail;
-  });
-
-  app.get('/api/session', { schema: { response: { 200: SessionSchema } } }, async (req) => {
-    const who = opts.auth ? await opts.auth.authenticate(req) : null;
-    return { authenticated: who !== null, user: who?.user ?? null, writeEnabled: opts.auth !== undefined };
+  await app.register(readRoutes, {
+    floor: opts.floor,
+    health: opts.health,
+    allowRawGaze: opts.allowRawGaze === true,
+    ...(opts.history ? { history: opts.history } : {}),
+    ...(opts.records ? { records: opts.records } : {}),
+    ...(opts.effects ? { effects: opts.effects } : {}),
+    ...(throughput ? { throughput } : {}),
+    ...(opts.rawGaze ? { rawGaze: opts.rawGaze } : {}),
   });
 
   app.get('/api/events', { schema: { response: { 200: { type: 'string' } } } }, (req, reply) => {

@@ -1,10 +1,9 @@
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { NobleLike } from '../../firmware-bridge/ble/noble-loader.ts';
 import { loadScenario } from '../../firmware-bridge/simulator/scenario.ts';
-import { dashboardPlugin, type HealthReport } from '../../dashboard/plugin.ts';
-import { FloorState } from '../../dashboard/floor-state.ts';
+import type { HealthReport } from '../../dashboard/plugin.ts';
+import { checkDashboardBind, startDashboardServer, type DashboardServer } from '../../dashboard/start-dashboard.ts';
 import { createGatewayMetrics } from '../../dashboard/gateway-metrics.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import { EventBus } from '../core/event-bus.ts';
@@ -60,8 +59,6 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
 /**
  * Starts every part of the gateway in dependency order and returns a handle to stop it in the
  * reverse order. The orchestrator owns time: a monotonic clock read once per loop turn, passed
@@ -70,10 +67,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export async function startGateway(o: GatewayStartOptions): Promise<RunningGateway> {
   const log = o.logger ?? pino({ level: o.config.logLevel });
   let config = o.config;
-  if (config.dashboard.enabled && !LOOPBACK.has(config.dashboard.host)) {
-    // supervisor login arrives with the dashboard's write actions; until then, loopback only
-    throw new AfgError('AFG_E_DASHBOARD_INSECURE_BIND', `dashboard.host ${config.dashboard.host} is not a loopback address and no authentication is configured; bind 127.0.0.1 and put an authenticating reverse proxy in front`, { path: '/dashboard/host' });
-  }
+  checkDashboardBind(config.dashboard);
   const dataDir = path.resolve(o.baseDir, config.dataDir);
   const cleanup: (() => Promise<void>)[] = [];
   const undo = async () => {
@@ -120,9 +114,11 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       cleanup.push(() => rec.close());
     }
 
+    let dashboard: DashboardServer | null = null;
     const sinkBatch = (wearer: string, b: SampleBatch) => {
       metrics.samplesIn.inc({ device: b.device, kind: b.kind }, b.n);
       fleet.ingest(wearer, b);
+      dashboard?.rawGaze?.ingest(wearer, b); // only with dashboard.allowRawGaze
     };
     const devices: DeviceRuntime[] = [];
     let simulated = new Map<string, SimulatedWearer>();
@@ -163,26 +159,12 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       };
     };
 
-    let app: FastifyInstance | null = null;
     let dashboardUrl: string | null = null;
     if (config.dashboard.enabled) {
-      const floor = new FloorState({
-        layout: {
-          site: config.site,
-          gateway: config.gateway,
-          stations: config.stations,
-          wearers: config.wearers.map((w) => ({ id: w.id, role: w.role, ...(w.station !== undefined ? { station: w.station } : {}) })),
-        },
-        bus,
-        toEpochMs,
-      });
-      app = Fastify({ logger: false });
-      await app.register(dashboardPlugin, { floor, health, metrics: metrics.registry });
-      await app.listen({ host: config.dashboard.host, port: config.dashboard.port });
-      const addr = app.server.address() as { port: number };
-      dashboardUrl = `http://${config.dashboard.host}:${addr.port}`;
-      const a = app;
-      cleanup.push(() => a.close());
+      const dash = await startDashboardServer({ config, baseDir: o.baseDir, bus, health, metrics, errors, toEpochMs, store, log: (level, msg) => log[level](msg) });
+      dashboard = dash;
+      dashboardUrl = dash.url;
+      cleanup.push(() => dash.close());
     }
 
     const drivers = new Set(config.wearers.filter((w) => w.role === 'driver').map((w) => w.id));

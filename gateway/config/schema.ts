@@ -198,6 +198,53 @@ const SparkplugSection = Section(
 );
 const OutboxClassSchema = Type.Union([Type.Literal('telemetry'), Type.Literal('decision'), Type.Literal('alert')]);
 
+const SupervisorUserSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9_.@-]{1,64}$', description: 'login name; shown in the audit trail' }),
+    role: Type.Union([Type.Literal('supervisor'), Type.Literal('team_lead')], { default: 'supervisor' }),
+    passwordHash: Type.String({ pattern: '^\\$scrypt\\$ln=[0-9]{1,2},r=[0-9]{1,2},p=[0-9]{1,2}\\$[A-Za-z0-9+/=]+\\$[A-Za-z0-9+/=]+$', description: 'from `afg hash-password`; never the password itself' }),
+  },
+  Strict,
+);
+
+/** dashboard.auth, dashboard.floorMode, dashboard.tls (dashboard/ owns these; see examples/config.yaml) */
+const DashboardSections = {
+  auth: Section(
+    {
+      users: Type.Array(SupervisorUserSchema, { default: [], maxItems: 500 }),
+      sessionTtlS: Type.Integer({ minimum: 300, maximum: 7 * 24 * 3600, default: 8 * 3600, description: 'a session ends this long after login, s' }),
+      idleTimeoutS: Type.Integer({ minimum: 60, maximum: 24 * 3600, default: 1800, description: 'a session unused this long ends, s' }),
+      secureCookie: Type.Boolean({ default: false, description: 'Secure session cookie; implied by dashboard.tls' }),
+      loginRateLimit: Section(
+        {
+          max: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+          windowS: Type.Integer({ minimum: 1, maximum: 86400, default: 60 }),
+        },
+        'login attempts per client address per window',
+      ),
+    },
+    'supervisor login for write actions',
+  ),
+  tls: Type.Union([Type.Object({ certFile: Type.String({ minLength: 1 }), keyFile: Type.String({ minLength: 1 }) }, Strict), Type.Null()], {
+    default: null,
+    description: 'serve HTTPS with this PEM certificate and key (paths relative to the config file)',
+  }),
+  historyMinutes: Type.Integer({ minimum: 1, maximum: 120, default: 15, description: 'wearer detail charts span, min' }),
+  floorMode: Section(
+    {
+      enabled: Type.Boolean({ default: false }),
+      url: Type.Union([Type.String({ pattern: '^(mqtts?|wss?|tcp|ssl)://' }), Type.Null()], { default: null, description: "the site broker; null: this gateway's own broker" }),
+      site: Type.Union([Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), Type.Null()], { default: null, description: "null: this gateway's site" }),
+      username: Type.Union([Type.String(), Type.Null()], { default: null }),
+      password: Type.Union([Type.String(), Type.Null()], { default: null }),
+      offlineAfterS: Type.Integer({ minimum: 2, maximum: 3600, default: 15, description: 'a gateway with no message for this long is shown as silent' }),
+      maxGateways: Type.Integer({ minimum: 1, maximum: 1000, default: 64 }),
+      maxWearersPerGateway: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
+    },
+    'show the other gateways of the site from the site broker',
+  ),
+};
+
 export const ConfigSchema = Type.Object(
   {
     site: Type.String({ default: 'site-1', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
@@ -236,6 +283,7 @@ export const ConfigSchema = Type.Object(
         host: Type.String({ default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
         allowRawGaze: Type.Boolean({ default: false }),
+        ...DashboardSections,
       },
       'floor dashboard and HTTP API',
     ),

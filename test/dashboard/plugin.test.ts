@@ -22,7 +22,7 @@ t.test('GET /api/floor returns the snapshot with every field the bus carried', a
   t.same(body.wearers[2].station, null, 'a driver without a station');
   t.same(body.alerts, [alert('a1', 0, 'active')], 'the alert survives serialisation unchanged');
   t.same(body.decisions, [decision('d1', 'pending')]);
-  t.same(body.devices, [device('et-1', 'connected')]);
+  t.same(body.devices, [{ ...device('et-1', 'connected'), lastSeen: 1_700_000_001_000 }], 'lastSeen is mapped from gateway time to epoch ms');
 });
 
 t.test('GET /api/alerts lists newest first and filters by a validated state', async (t) => {
@@ -52,7 +52,7 @@ t.test('GET /api/wearers/:id gives the detail; 404 for an unknown wearer', async
   t.same(res.json().observation.values, { perclos: 0.05, glance: false, hr: null });
   const missing = await h.app.inject('/api/wearers/nobody');
   t.equal(missing.statusCode, 404);
-  t.equal(missing.json().code, 'AFG_E_INPUT_INVALID');
+  t.equal(missing.json().code, 'AFG_E_HTTP_NOT_FOUND');
 });
 
 t.test('GET /health is 200 when ready and 503 with the reasons otherwise', async (t) => {
@@ -115,20 +115,24 @@ t.test('the page and its assets are served with a strict CSP and security header
   t.ok(page.headers['x-frame-options'], 'framing is refused');
   t.notMatch(page.body, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script in the page');
   t.notMatch(page.body, /<style|\sstyle=/, 'no inline style in the page');
-  for (const asset of ['/app.js', '/style.css']) {
+  for (const asset of ['/app.js', '/app.css', '/favicon.svg']) {
     const r = await h.app.inject(asset);
     t.equal(r.statusCode, 200, asset);
+    t.match(String(r.headers['content-security-policy']), /default-src 'none'/, `${asset} carries the CSP`);
   }
-  t.equal((await h.app.inject('/nope.js')).statusCode, 404);
+  const missing = await h.app.inject('/nope.js');
+  t.equal(missing.statusCode, 404);
+  t.equal(missing.json().code, 'AFG_E_HTTP_NOT_FOUND');
+  t.notOk((await h.app.inject('/main.ts')).statusCode === 200, 'the TypeScript sources are not served');
 });
 
 t.test('GET /api/session reports that writes are disabled without an auth layer', async (t) => {
   const h = await startDashboard();
   t.teardown(() => h.app.close());
-  t.same((await h.app.inject('/api/session')).json(), { authenticated: false, user: null, writeEnabled: false });
-  const withAuth = await startDashboard({ plugin: { auth: { authenticate: (req) => (req.headers.authorization === 'Bearer good' ? { user: 'sup-1' } : null) } } });
+  t.same((await h.app.inject('/api/session')).json(), { authenticated: false, user: null, role: null, writeEnabled: false, csrfToken: null, expiresAt: null });
+  const withAuth = await startDashboard({ plugin: { auth: { authenticate: (req) => (req.headers.authorization === 'Bearer good' ? { user: 'sup-1', role: 'supervisor' } : null) } } });
   t.teardown(() => withAuth.app.close());
-  t.same((await withAuth.app.inject({ url: '/api/session', headers: { authorization: 'Bearer good' } })).json(), { authenticated: true, user: 'sup-1', writeEnabled: true });
+  t.same((await withAuth.app.inject({ url: '/api/session', headers: { authorization: 'Bearer good' } })).json(), { authenticated: true, user: 'sup-1', role: 'supervisor', writeEnabled: true, csrfToken: null, expiresAt: null });
 });
 
 t.test('supervisorGuard refuses write routes without an authenticated supervisor', async (t) => {
