@@ -45,8 +45,13 @@ function actions(a: AlertJson): HTMLElement {
   history.addEventListener('click', () => void openHistory(a.id));
   cell.append(history);
   if (!canWrite() || a.state === 'cleared') return cell;
+  if (a.role === 'driver') {
+    // the gateway refuses remote acks of in-cab alerts: only the driver's own ack proves they are awake
+    cell.append(' ', el('span', { class: 'note', text: 'acknowledged in the cab' }));
+    return cell;
+  }
   const done = (reply: CommandReplyJson) => announce(`Alert ${a.kind} for ${a.wearer}: ${reply.result?.['state'] ?? 'done'}`);
-  if (a.state === 'active' || a.state === 'shelved') {
+  if (a.state === 'active') {
     const ack = el('button', { type: 'button', class: 'small', 'data-action': 'ack', 'aria-label': `Acknowledge alert ${a.kind} for ${a.wearer}`, text: 'Acknowledge' });
     ack.addEventListener('click', () =>
       openAction({
