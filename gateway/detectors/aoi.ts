@@ -48,8 +48,14 @@ export class AoiTracker {
   private readonly glanceWin: readonly EventWindow[];
   private readonly awayWin: readonly EventWindow[];
   private readonly dwell: WindowSum;
+  /** dwell sums of the bucket being filled, not yet in the ring: [pendLo, pendHi) */
+  private readonly pend: Float64Array;
+  private pendLo = Infinity;
+  private pendHi = -Infinity;
   private readonly polys: Float64Array[];
   private readonly boxes: Float64Array; // minX, minY, maxX, maxY per AOI: a cheap reject
+  /** per AOI: 1 when the polygon is its own bounding box (an axis-aligned rectangle): no crossing test */
+  private readonly rect: Uint8Array;
   private readonly buckets: TimeBuckets;
   /** per AOI: 1 in, 0 out, NaN unknown (held through short gaps) */
   private readonly state: Float64Array;
@@ -92,6 +98,7 @@ export class AoiTracker {
       }
       this.boxes.set([x0, y0, x1, y1], 4 * k);
     });
+    this.rect = Uint8Array.from(this.polys, (xy, k) => (isBoxItself(xy, this.boxes, 4 * k) ? 1 : 0));
     this.glances = this.polys.map(() => new EventRing(opts.glanceCapacity ?? 512));
     this.aways = this.polys.map(() => new EventRing(opts.glanceCapacity ?? 512));
     this.glanceWin = this.glances.map((r) => r.window(this.windowMs));
@@ -99,6 +106,7 @@ export class AoiTracker {
     // window / 60 buckets (500 ms for 30 s): edge resolution under 2% of the window, cheap reads
     this.buckets = new TimeBuckets({ channels: 1 + n, bucketMs: opts.bucketMs ?? this.windowMs / 60, spanMs: this.windowMs });
     this.dwell = this.buckets.reader(this.windowMs);
+    this.pend = new Float64Array(1 + n);
     this.state = new Float64Array(n).fill(NaN);
     this.since = new Float64Array(n).fill(NaN);
   }
@@ -130,20 +138,33 @@ export class AoiTracker {
     }
     this.lastValid = true;
     this.lastValidT = t;
-    const b = this.buckets;
-    const slot = b.slot(t);
-    b.addAt(slot, VALID, dtMs);
+    // dwell sums build up locally while the bucket stays the same (one ring write per bucket)
+    if (!(t >= this.pendLo && t < this.pendHi)) this.startBucket(t);
+    const pend = this.pend;
+    pend[VALID]! += dtMs;
     const box = this.boxes;
     for (let k = 0; k < n; k++) {
       const q = 4 * k;
-      const inside = x >= box[q]! && x <= box[q + 2]! && y >= box[q + 1]! && y <= box[q + 3]! && pointInPolygon(x, y, this.polys[k]!) ? 1 : 0;
-      if (inside === 1) b.addAt(slot, 1 + k, dtMs);
+      const inside = x >= box[q]! && x <= box[q + 2]! && y >= box[q + 1]! && y <= box[q + 3]! && (this.rect[k] === 1 ? x < box[q + 2]! && y < box[q + 3]! : pointInPolygon(x, y, this.polys[k]!)) ? 1 : 0;
+      if (inside === 1) pend[1 + k]! += dtMs;
       const prev = this.state[k]!;
       if (prev === inside) continue;
       if (prev === 1) this.glances[k]!.push(t, t - this.since[k]!);
       else if (prev === 0) this.aways[k]!.push(t, t - this.since[k]!);
       this.state[k] = inside;
       this.since[k] = t;
+    }
+  }
+
+  /**
+   * Feeds samples [from, to) of columns whose validity and time weights are already worked out
+   * (valid[i] = 1 valid, 0 invalid, 2 skip; dt[i] the time a valid sample stands for): the
+   * shape WearerFeatures uses, one tight loop per detector.
+   */
+  pushColumns(T: Float64Array, dt: Float64Array, X: Float32Array, Y: Float32Array, valid: Uint8Array, from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      const v = valid[i]!;
+      if (v !== 2) this.sample(T[i]!, dt[i]!, X[i]!, Y[i]!, v === 1);
     }
   }
 
@@ -183,7 +204,25 @@ export class AoiTracker {
 
   /** Valid gaze time in the window (ms). */
   validMs(nowMs: number): number {
+    this.flush();
     return this.dwell.read(nowMs)[VALID]!;
+  }
+
+  private startBucket(t: number): void {
+    this.flush();
+    const bucketMs = this.buckets.bucketMs;
+    this.pendLo = Math.floor(t / bucketMs) * bucketMs;
+    this.pendHi = this.pendLo + bucketMs;
+  }
+
+  /** Writes the pending dwell sums into their bucket (before every read). */
+  private flush(): void {
+    const p = this.pend;
+    if (p[VALID] === 0) return; // in-AOI time is part of valid time: nothing pending
+    const b = this.buckets;
+    const slot = b.slot(this.pendLo);
+    for (let c = 0; c < p.length; c++) b.addAt(slot, c, p[c]!);
+    p.fill(0);
   }
 
   /**
@@ -191,6 +230,7 @@ export class AoiTracker {
    * accessors): dwell sums and the glances on / away from each AOI that ended in (now - window, now].
    */
   readWindow(nowMs: number): void {
+    this.flush();
     this.dwell.read(nowMs);
     for (let k = 0; k < this.polys.length; k++) {
       this.glanceWin[k]!.update(nowMs);
@@ -219,4 +259,22 @@ export class AoiTracker {
   windowAways(k: number): EventWindow {
     return this.awayWin[k]!;
   }
+}
+
+/**
+ * True when a 4-vertex polygon is an axis-aligned rectangle equal to its bounding box. Then
+ * [minX, maxX) × [minY, maxY) decides, which is exactly what the crossing test gives for such a
+ * rectangle (left and bottom edges in, right and top edges out), without its loop.
+ */
+function isBoxItself(xy: Float64Array, box: Float64Array, q: number): boolean {
+  if (xy.length !== 8) return false;
+  for (let i = 0; i < 8; i += 2) {
+    const onX = xy[i] === box[q] || xy[i] === box[q + 2];
+    const onY = xy[i + 1] === box[q + 1] || xy[i + 1] === box[q + 3];
+    if (!onX || !onY) return false;
+  }
+  // four corners, all distinct
+  const seen = new Set<string>();
+  for (let i = 0; i < 8; i += 2) seen.add(`${xy[i]},${xy[i + 1]}`);
+  return seen.size === 4 && box[q]! < box[q + 2]! && box[q + 1]! < box[q + 3]!;
 }

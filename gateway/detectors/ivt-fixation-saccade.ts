@@ -2,6 +2,7 @@ import type { GazeBatch } from '../core/types.ts';
 import { EventRing } from '../features/event-ring.ts';
 
 const CAP = 512; // history ring: 20 ms at 2000 Hz is 40 samples, with room for irregular clocks
+const MASK = CAP - 1;
 
 /**
  * Fixations and saccades by velocity threshold: I-VT as specified by Olsen (2012, "The Tobii I-VT
@@ -31,6 +32,7 @@ export class IvtFixationSaccade {
   readonly thresholdDegS: number;
   readonly windowMs: number;
   readonly minFixationMs: number;
+  private readonly thresholdSq: number;
   /** completed fixations: end time, duration (ms) */
   readonly fixations: EventRing;
   /** completed saccades: end time, duration (ms) */
@@ -58,6 +60,7 @@ export class IvtFixationSaccade {
     this.windowMs = opts.windowMs ?? 20;
     this.minFixationMs = opts.minFixationMs ?? 60;
     if (!(this.thresholdDegS > 0) || !(this.windowMs > 0) || !(this.minFixationMs >= 0)) throw new RangeError('I-VT thresholds must be positive');
+    this.thresholdSq = this.thresholdDegS * this.thresholdDegS;
     const cap = opts.capacity ?? 2048;
     this.fixations = new EventRing(cap);
     this.saccades = new EventRing(cap);
@@ -72,7 +75,7 @@ export class IvtFixationSaccade {
       this.reset();
       return;
     }
-    const i = this.end % CAP;
+    const i = this.end & MASK;
     this.ht[i] = t;
     this.hx[i] = x;
     this.hy[i] = y;
@@ -82,7 +85,15 @@ export class IvtFixationSaccade {
     if (this.next < this.first) this.next = this.first;
     const half = this.windowMs / 2;
     // classify every sample that now has half a window of future
-    while (this.next < this.end && this.ht[this.next % CAP]! + half <= t) this.classify(this.next++, half);
+    while (this.next < this.end && this.ht[this.next & MASK]! + half <= t) this.classify(this.next++, half);
+  }
+
+  /** Feeds samples [from, to) with validity worked out (valid[i] = 1 valid, 0 invalid, 2 skip). */
+  pushColumns(T: Float64Array, X: Float32Array, Y: Float32Array, valid: Uint8Array, from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      const v = valid[i]!;
+      if (v !== 2) this.sample(T[i]!, X[i]!, Y[i]!, v === 1);
+    }
   }
 
   /** Feeds a columnar batch (gateway clock). */
@@ -93,27 +104,36 @@ export class IvtFixationSaccade {
   /** Duration of the event in progress (ms, to the newest classified sample), its kind, or NaN. */
   currentEvent(): { kind: 'fixation' | 'saccade' | 'none'; ms: number } {
     if (this.cls < 0 || this.next === this.first) return { kind: 'none', ms: NaN };
-    return { kind: this.cls === 1 ? 'saccade' : 'fixation', ms: this.ht[(this.next - 1) % CAP]! - this.eventStart };
+    return { kind: this.cls === 1 ? 'saccade' : 'fixation', ms: this.ht[(this.next - 1) & MASK]! - this.eventStart };
   }
 
   private classify(k: number, half: number): void {
-    const tk = this.ht[k % CAP]!;
+    const ht = this.ht;
+    const tk = ht[k & MASK]!;
     // window start: the held sample nearest to tk - half (not after k)
     const a = tk - half;
-    if (this.lo > k) this.lo = k;
-    while (this.lo < k && Math.abs(this.ht[(this.lo + 1) % CAP]! - a) <= Math.abs(this.ht[this.lo % CAP]! - a)) this.lo++;
+    let lo = this.lo > k ? k : this.lo;
+    while (lo < k && Math.abs(ht[(lo + 1) & MASK]! - a) <= Math.abs(ht[lo & MASK]! - a)) lo++;
+    this.lo = lo;
     // window end: the sample nearest to tk + half (it exists: the newest is at least that late)
     const b = tk + half;
-    if (this.hi < k) this.hi = k;
-    while (this.hi + 1 < this.end && Math.abs(this.ht[(this.hi + 1) % CAP]! - b) <= Math.abs(this.ht[this.hi % CAP]! - b)) this.hi++;
-    const il = this.lo % CAP;
-    const ih = this.hi % CAP;
-    const dt = this.ht[ih]! - this.ht[il]!;
+    let hi = this.hi < k ? k : this.hi;
+    while (hi + 1 < this.end && Math.abs(ht[(hi + 1) & MASK]! - b) <= Math.abs(ht[hi & MASK]! - b)) hi++;
+    this.hi = hi;
+    const il = lo & MASK;
+    const ih = hi & MASK;
+    const dt = ht[ih]! - ht[il]!;
     if (!(dt > 0)) return;
-    const v = (Math.hypot(this.hx[ih]! - this.hx[il]!, this.hy[ih]! - this.hy[il]!) / dt) * 1000;
-    const cls = v > this.thresholdDegS ? 1 : 0;
+    const dx = this.hx[ih]! - this.hx[il]!;
+    const dy = this.hy[ih]! - this.hy[il]!;
+    // compare squared: v > thr <=> (d / dt * 1000)^2 > thr^2; the root only for saccade samples
+    const v2 = ((dx * dx + dy * dy) / (dt * dt)) * 1e6;
+    const cls = v2 > this.thresholdSq ? 1 : 0;
     if (cls === this.cls) {
-      if (v > this.peak) this.peak = v;
+      if (cls === 1) {
+        const v = Math.sqrt(v2);
+        if (v > this.peak) this.peak = v;
+      }
       return;
     }
     if (this.cls === 1) {
@@ -124,7 +144,7 @@ export class IvtFixationSaccade {
     }
     this.cls = cls;
     this.eventStart = tk;
-    this.peak = v;
+    this.peak = cls === 1 ? Math.sqrt(v2) : 0;
   }
 
   private reset(): void {

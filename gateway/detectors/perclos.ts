@@ -39,6 +39,10 @@ export class Perclos {
   readonly minValidShare: number;
   private readonly buckets: TimeBuckets;
   private readonly window: WindowSum;
+  /** sums of the bucket being filled, not yet in the ring: [pendLo, pendHi) */
+  private readonly pend = new Float64Array(4);
+  private pendLo = Infinity;
+  private pendHi = -Infinity;
 
   constructor(opts: { windowMs?: number; minValidShare?: number; bucketMs?: number } = {}) {
     this.windowMs = opts.windowMs ?? 60_000;
@@ -55,19 +59,38 @@ export class Perclos {
    * EyeClosure that has just seen it and what its `sample` returned.
    */
   observe(t: number, dtMs: number, eye: EyeClosure, closedNow: boolean): void {
-    const b = this.buckets;
-    const slot = b.slot(t);
-    if (eye.proxyClosedMs > 0) b.addAt(slot, PROXY_CLOSED, eye.proxyClosedMs);
+    // sums build up locally while the bucket stays the same (one ring write per bucket, not per sample)
+    if (!(t >= this.pendLo && t < this.pendHi)) this.startBucket(t);
+    const p = this.pend;
+    if (eye.proxyClosedMs > 0) p[PROXY_CLOSED]! += eye.proxyClosedMs;
     if (eye.state === EyeState.Unknown) return;
     if (eye.source === ClosureSource.Openness) {
-      b.addAt(slot, OPEN_VALID, dtMs);
-      if (closedNow) b.addAt(slot, OPEN_CLOSED, dtMs);
+      p[OPEN_VALID]! += dtMs;
+      if (closedNow) p[OPEN_CLOSED]! += dtMs;
     } else {
-      b.addAt(slot, PROXY_VALID, dtMs);
+      p[PROXY_VALID]! += dtMs;
     }
   }
 
+  private startBucket(t: number): void {
+    this.flush();
+    const bucketMs = this.buckets.bucketMs;
+    this.pendLo = Math.floor(t / bucketMs) * bucketMs;
+    this.pendHi = this.pendLo + bucketMs;
+  }
+
+  /** Writes the pending sums into their bucket (before every read: reads see every sample). */
+  private flush(): void {
+    const p = this.pend;
+    if (p[0] === 0 && p[1] === 0 && p[2] === 0 && p[3] === 0) return;
+    const b = this.buckets;
+    const slot = b.slot(this.pendLo);
+    for (let c = 0; c < 4; c++) b.addAt(slot, c, p[c]!);
+    p.fill(0);
+  }
+
   read(nowMs: number, out: PerclosReading): PerclosReading {
+    this.flush();
     const m = this.window.read(nowMs);
     const need = this.minValidShare * this.windowMs;
     const ov = m[OPEN_VALID]!;
@@ -91,6 +114,7 @@ export class Perclos {
 
   /** Time (ms) in the window for which the eye could be seen (openness or proxy). */
   seenMs(nowMs: number): number {
+    this.flush();
     const m = this.window.read(nowMs);
     return m[OPEN_VALID]! + m[PROXY_VALID]! + m[PROXY_CLOSED]!;
   }

@@ -20,10 +20,12 @@
 export class TimeBuckets {
   readonly bucketMs: number;
   readonly channels: number;
-  private readonly size: number;
-  private readonly data: Float64Array;
-  /** absolute bucket number of the newest bucket written */
-  private newest = -Infinity;
+  /** @internal ring length in buckets */
+  readonly size: number;
+  /** @internal the ring: `channels` sums per bucket */
+  readonly data: Float64Array;
+  /** @internal absolute bucket number of the newest bucket written (or advanced to) */
+  newest = -Infinity;
   /** cache of the bucket containing the last added time: [curLo, curHi) in ms, its ring offset */
   private curLo = Infinity;
   private curHi = -Infinity;
@@ -60,6 +62,11 @@ export class TimeBuckets {
     this.curHi = this.curLo + this.bucketMs;
     this.curBase = (((b % this.size) + this.size) % this.size) * this.channels;
     return this.curBase;
+  }
+
+  /** End (exclusive, ms) of the bucket returned by the last `slot` call. */
+  get slotEnd(): number {
+    return this.curHi;
   }
 
   /** Adds to a slot returned by `slot` (hot path: no division). */
@@ -103,29 +110,14 @@ export class TimeBuckets {
     return new WindowSum(this, windowMs, channels.from ?? 0, channels.to ?? this.channels);
   }
 
-  /** @internal Absolute bucket numbers [first, last] of the window ending at nowMs (advances the ring). */
-  span(nowMs: number, windowMs: number, out: Float64Array): void {
-    const last = Math.ceil(nowMs / this.bucketMs) - 1;
-    this.advance(last);
-    out[0] = last - Math.min(this.size - 1, Math.ceil(windowMs / this.bucketMs)) + 1;
-    out[1] = last;
+  /** @internal Advances the ring to bucket b (zeroing what it skips). */
+  advanceTo(b: number): void {
+    this.advance(b);
   }
 
-  /** @internal Adds buckets [first, last] of channels [from, to) into out[0 .. to - from). */
-  addRange(first: number, last: number, from: number, to: number, out: Float64Array): void {
-    const C = this.channels;
-    const size = this.size;
-    let i = ((first % size) + size) % size;
-    for (let k = first; k <= last; k++) {
-      const base = i * C;
-      for (let c = from; c < to; c++) out[c - from]! += this.data[base + c]!;
-      if (++i === size) i = 0;
-    }
-  }
-
-  /** @internal True while bucket `first` has not been recycled. */
-  holds(first: number): boolean {
-    return first > this.newest - this.size;
+  /** @internal Offset of absolute bucket b in the ring. */
+  ringBase(b: number): number {
+    return (((b % this.size) + this.size) % this.size) * this.channels;
   }
 
   private startIdx = 0;
@@ -155,22 +147,27 @@ export class TimeBuckets {
 }
 
 /**
- * The sums of one window of a TimeBuckets, for reads at non-decreasing times (any order works,
- * older reads just recompute). The window's complete buckets are summed once per bucket step;
- * the newest (live) bucket is added on every read. The result equals an uncached sum of the
- * same buckets in the same order, so it never depends on how often it is read.
+ * The sums of one window of a TimeBuckets, for reads at non-decreasing times. The sums of the
+ * window's complete buckets are kept running: when the window moves on by a bucket, the bucket
+ * that became complete is added and the one that left is subtracted (O(channels)); the newest
+ * (live) bucket is added on every read. Every `count` bucket steps, after a late sample, a jump
+ * or a read back in time, the complete sums are recomputed from the buckets, so rounding never
+ * accumulates over more than one window; magnitudes below 1e-9 (in ms, deg, mG: far below any
+ * resolution) left by subtraction read as 0. Reads at the same times give the same sums
+ * whatever the batching of the samples.
  *
- * Cost: O(to - from) per read; O(window / bucket × channels) once per bucket step.
+ * Cost: O(to - from) per read and per bucket step; O(window / bucket × channels) once a window.
  */
 export class WindowSum {
   readonly windowMs: number;
   /** the sums after the last read, channels [from, to) at [0, to - from) */
   readonly out: Float64Array;
   private readonly complete: Float64Array;
-  private readonly span = new Float64Array(2);
-  private cFirst = NaN;
+  private readonly count: number;
   private cLast = NaN;
   private cLate = -1;
+  private steps = 0;
+  private liveBase = 0;
 
   constructor(
     private readonly tb: TimeBuckets,
@@ -183,28 +180,71 @@ export class WindowSum {
     this.windowMs = windowMs;
     this.out = new Float64Array(to - from);
     this.complete = new Float64Array(to - from);
+    this.count = Math.min(tb.size - 1, Math.ceil(windowMs / tb.bucketMs));
   }
 
   /** Sums over [nowMs - windowMs, nowMs) in whole buckets; returns `out` (reused). */
   read(nowMs: number): Float64Array {
     const tb = this.tb;
-    tb.span(nowMs, this.windowMs, this.span);
-    const first = this.span[0]!;
-    const last = this.span[1]!;
-    if (first !== this.cFirst || last !== this.cLast || tb.lateWrites !== this.cLate || !tb.holds(first)) {
-      this.complete.fill(0);
-      if (last > first) tb.addRange(first, last - 1, this.from, this.to, this.complete);
-      this.cFirst = first;
+    const last = Math.ceil(nowMs / tb.bucketMs) - 1;
+    if (last !== this.cLast || tb.lateWrites !== this.cLate) {
+      tb.advanceTo(last);
+      const first = last - this.count + 1;
+      const prevFirst = this.cLast - this.count + 1;
+      const moved = last - this.cLast;
+      if (tb.lateWrites === this.cLate && moved > 0 && moved < this.count && this.steps + moved < this.count && prevFirst > tb.newest - tb.size) {
+        this.slide(this.cLast, last - 1, prevFirst, first - 1);
+        this.steps += moved;
+      } else {
+        this.recompute(first, last);
+        this.steps = 0;
+      }
       this.cLast = last;
       this.cLate = tb.lateWrites;
+      this.liveBase = tb.ringBase(last) + this.from;
     }
-    this.out.set(this.complete);
-    tb.addRange(last, last, this.from, this.to, this.out);
-    return this.out;
+    const out = this.out;
+    const complete = this.complete;
+    const data = tb.data;
+    const live = this.liveBase;
+    for (let c = 0; c < out.length; c++) out[c] = complete[c]! + data[live + c]!;
+    return out;
   }
 
   /** One channel's sum (absolute channel number) after `read`. */
   get(channel: number): number {
     return this.out[channel - this.from]!;
+  }
+
+  private recompute(first: number, last: number): void {
+    const tb = this.tb;
+    const complete = this.complete.fill(0);
+    const w = complete.length;
+    const data = tb.data;
+    const C = tb.channels;
+    const end = tb.size * C;
+    let i = tb.ringBase(first) + this.from;
+    for (let k = first; k < last; k++) {
+      for (let c = 0; c < w; c++) complete[c]! += data[i + c]!;
+      i += C;
+      if (i >= end) i -= end;
+    }
+  }
+
+  /** Adds buckets [inFrom, inTo], subtracts buckets [outFrom, outTo]. */
+  private slide(inFrom: number, inTo: number, outFrom: number, outTo: number): void {
+    const tb = this.tb;
+    const complete = this.complete;
+    const w = complete.length;
+    const data = tb.data;
+    for (let k = inFrom; k <= inTo; k++) {
+      const i = tb.ringBase(k) + this.from;
+      for (let c = 0; c < w; c++) complete[c]! += data[i + c]!;
+    }
+    for (let k = outFrom; k <= outTo; k++) {
+      const i = tb.ringBase(k) + this.from;
+      for (let c = 0; c < w; c++) complete[c]! -= data[i + c]!;
+    }
+    for (let c = 0; c < w; c++) if (Math.abs(complete[c]!) < 1e-9) complete[c] = 0;
   }
 }

@@ -14,6 +14,7 @@ import type { RrArtefactFilter } from '../hrv/rr-artefacts.ts';
 import { AOI_FEATURE_NAMES } from './aoi-feature-names.ts';
 import type { EventWindow } from './event-ring.ts';
 import { FEATURE_NAMES, featureIndex, type FeatureName } from './feature-names.ts';
+import { FrameSlab } from './frame-slab.ts';
 import { resolveFeatureSettings, type FeatureSettings } from './feature-settings.ts';
 import { TimeBuckets, type WindowSum } from './time-buckets.ts';
 
@@ -43,6 +44,10 @@ const NF = FEATURE_NAMES.length;
 const NA = AOI_FEATURE_NAMES.length;
 const A_IN = 0, A_SHARE = 1, A_GLANCE = 2, A_AWAY = 3, A_GLANCES = 4, A_GMEAN = 5, A_GMAX = 6, A_AMAX = 7, A_LONG = 8;
 const GOOD = FeatureQuality.Good;
+/** windowed features are recomputed when tick time enters a new step of this (ms): the gaze bucket size */
+const REFRESH_MS = 250;
+/** one slab allocator for all wearers' frames (single-threaded: no contention) */
+const slab = new FrameSlab();
 const PROXY = FeatureQuality.Proxy;
 
 export interface WearerFeaturesOptions {
@@ -76,7 +81,7 @@ export interface WearerFeaturesOptions {
  * (`droppedOutOfOrder`, AFG_E_SAMPLE_ORDER), never silently.
  *
  * Cost: O(1 + AOIs × vertices) per gaze sample; per frame O(features + AOIs) on most ticks, plus
- * O(window / bucket) when a window moves to a new bucket and an LF/HF spectrum every 5 s.
+ * O(window / bucket) when a window moves to a new bucket and an LF/HF spectrum (~45 µs) every 10 s.
  *
  * @example
  *   const f = new WearerFeatures({ wearer: 'dr-19c2', aois: [{ name: 'road_ahead', polygon }] });
@@ -110,12 +115,22 @@ export class WearerFeatures {
   private readonly motion: Motion;
   private readonly hrv: RollingHrv;
   private readonly hrvOut = emptyHrv();
+  /** the windowed features of the latest refresh step, copied into every frame */
+  private readonly slowV = new Float32Array(NF);
+  private readonly slowQ = new Uint8Array(NF);
+  private slowAoiV = new Float32Array(0);
+  private slowAoiQ = new Uint8Array(0);
+  private slowStep = NaN;
+  private slowT = NaN;
   private readonly reading: PerclosReading = { value: NaN, quality: FeatureQuality.Unknown, seenMs: NaN };
   private readonly blinkScratch = new Float64Array(1024);
   private blinkP90 = NaN;
   private blinkP90Head = -1;
   private blinkP90Tail = -1;
   private lastGazeT = NaN;
+  /** per-batch scratch: validity (1 valid, 0 invalid, 2 dropped) and the time each sample stands for */
+  private validS = new Uint8Array(64);
+  private dtS = new Float64Array(64);
   private hrBpm = NaN;
   private hrT = NaN;
   private hrContact = 0;
@@ -146,6 +161,8 @@ export class WearerFeatures {
     this.aoi = new AoiTracker(opts.aois ?? [], { windowMs: s.aoiWindowMs, longAwayMs: s.longGlanceAwayMs });
     this.aoiNames = Object.freeze([...this.aoi.names]);
     this.road = this.aoi.indexOf('road_ahead');
+    this.slowAoiV = new Float32Array(this.aoiNames.length * NA);
+    this.slowAoiQ = new Uint8Array(this.aoiNames.length * NA);
     this.gaze = new TimeBuckets({ channels: 6, bucketMs: 250, spanMs: Math.max(s.dispersionWindowMs, s.validRatioWindowMs, s.eyeMovementWindowMs) });
     this.validRatioWin = this.gaze.reader(s.validRatioWindowMs, { from: VALID, to: VALID + 1 });
     this.dispersionWin = this.gaze.reader(s.dispersionWindowMs);
@@ -180,50 +197,91 @@ export class WearerFeatures {
     return n;
   }
 
+  /**
+   * Gaze in columnar passes: one pass works out validity and the time each sample stands for
+   * (and drops out-of-order samples), then each detector runs its own tight loop over the batch
+   * (small, fully optimised loops instead of one loop calling five detectors per sample).
+   */
   pushGaze(b: GazeBatch): void {
-    const g = this.gaze;
-    const eye = this.eye;
-    const perclos = this.perclos;
-    const ivt = this.ivt;
-    const aoi = this.aoi;
-    const pupil = this.pupil;
+    const n = b.n;
+    if (n === 0) return;
+    if (this.validS.length < n) {
+      let cap = this.validS.length;
+      while (cap < n) cap <<= 1;
+      this.validS = new Uint8Array(cap);
+      this.dtS = new Float64Array(cap);
+    }
+    const valid = this.validS;
+    const dts = this.dtS;
     const T = b.t;
     const X = b.x;
     const Y = b.y;
     const V = b.valid;
-    const O = b.openness;
-    const P = b.pupil;
     let last = this.lastGazeT;
     let dropped = 0;
-    for (let i = 0; i < b.n; i++) {
+    for (let i = 0; i < n; i++) {
       const t = T[i]!;
       if (t <= last) {
-        dropped++; // out-of-order samples would corrupt every detector
+        valid[i] = 2; // out-of-order samples would corrupt every detector
+        dropped++;
         continue;
       }
       const x = X[i]!;
       const y = Y[i]!;
-      const valid = V[i] === 1 && x === x && y === y;
+      const ok = V[i] === 1 && x === x && y === y;
+      valid[i] = ok ? 1 : 0;
       // a valid sample stands for the interval since the previous sample (valid or not), capped
-      const gap = t - last; // NaN for the first sample
-      const dt = valid && gap === gap ? (gap < GAP_CAP_MS ? gap : GAP_CAP_MS) : 0;
+      const gap = t - last; // NaN for the very first sample
+      dts[i] = ok && gap === gap ? (gap < GAP_CAP_MS ? gap : GAP_CAP_MS) : 0;
       last = t;
-      const closed = eye.sample(t, valid, O[i]!);
-      perclos.observe(t, dt, eye, closed);
-      ivt.sample(t, x, y, valid);
-      aoi.sample(t, dt, x, y, valid);
-      pupil.sample(t, P[i]!, valid);
-      if (!valid) continue;
-      const s = g.slot(t);
-      g.addAt(s, VALID, dt);
-      g.addAt(s, SX, x);
-      g.addAt(s, SY, y);
-      g.addAt(s, SXX, x * x);
-      g.addAt(s, SYY, y * y);
-      g.addAt(s, SN, 1);
     }
     this.lastGazeT = last;
+    const eye = this.eye;
+    const perclos = this.perclos;
+    const O = b.openness;
+    for (let i = 0; i < n; i++) {
+      const v = valid[i]!;
+      if (v === 2) continue;
+      const t = T[i]!;
+      perclos.observe(t, dts[i]!, eye, eye.sample(t, v === 1, O[i]!));
+    }
+    this.ivt.pushColumns(T, X, Y, valid, 0, n);
+    this.aoi.pushColumns(T, dts, X, Y, valid, 0, n);
+    this.pupil.pushColumns(T, b.pupil, valid, 0, n);
+    this.accumulateGaze(T, X, Y, dts, valid, n);
     if (dropped > 0) this.drop(dropped);
+  }
+
+  /** Validity and dispersion sums per 250 ms bucket, accumulated locally while the bucket stays the same. */
+  private accumulateGaze(T: Float64Array, X: Float32Array, Y: Float32Array, dts: Float64Array, valid: Uint8Array, n: number): void {
+    const g = this.gaze;
+    let i = 0;
+    while (i < n && valid[i] !== 1) i++;
+    while (i < n) {
+      const s = g.slot(T[i]!);
+      // end of this sample's bucket (slot -1: older than the ring holds; the sums are dropped)
+      const hi = s >= 0 ? g.slotEnd : (Math.floor(T[i]! / g.bucketMs) + 1) * g.bucketMs;
+      let sv = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sn = 0;
+      for (; i < n; i++) {
+        if (valid[i] !== 1) continue;
+        const t = T[i]!;
+        if (t >= hi) break;
+        const x = X[i]!;
+        const y = Y[i]!;
+        sv += dts[i]!;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        syy += y * y;
+        sn++;
+      }
+      g.addAt(s, VALID, sv);
+      g.addAt(s, SX, sx);
+      g.addAt(s, SY, sy);
+      g.addAt(s, SXX, sxx);
+      g.addAt(s, SYY, syy);
+      g.addAt(s, SN, sn);
+    }
   }
 
   pushHr(b: HrBatch): void {
@@ -282,14 +340,15 @@ export class WearerFeatures {
     this.motion.push(b);
   }
 
-  /** The frame at tMs in fresh arrays (they go onto the event bus and may be kept). */
+  /** The frame at tMs in arrays of its own (views into a shared slab; they go onto the event bus and may be kept). */
   frame(tMs: number): FeatureFrame {
-    const values = new Float32Array(NF);
-    const quality = new Uint8Array(NF);
+    const values = slab.f32(NF);
+    const quality = slab.u8(NF);
     const f: FeatureFrame = { wearer: this.wearer, t: tMs, values, quality };
     let aoi: AoiFrame | undefined;
     if (this.aoiNames.length > 0) {
-      aoi = { names: this.aoiNames, fields: AOI_FEATURE_NAMES, values: new Float32Array(this.aoiNames.length * NA), quality: new Uint8Array(this.aoiNames.length * NA) };
+      const n = this.aoiNames.length * NA;
+      aoi = { names: this.aoiNames, fields: AOI_FEATURE_NAMES, values: slab.f32(n), quality: slab.u8(n) };
       f.aoi = aoi;
     }
     this.frameInto(tMs, values, quality, 0, aoi?.values, aoi?.quality);
@@ -300,17 +359,67 @@ export class WearerFeatures {
    * Writes the frame at tMs into values/quality at `offset` (e.g. a row of a batch tensor for
    * all wearers), and the per-AOI block into aoiValues/aoiQuality when given. Every entry is
    * written: unknown is NaN with quality Unknown.
+   *
+   * Windowed features (PERCLOS, rates, dispersion, dwell shares, glance history, HRV, motion)
+   * change at the resolution of their buckets, so they are computed when tick time enters a new
+   * 250 ms step (REFRESH_MS) and copied on the ticks between; what describes the newest sample
+   * (eye closed now, in AOI now, current glance, valid share, pupil, strap HR) is computed on
+   * every tick. Both depend only on the data and the tick times, never on batch boundaries.
    */
   frameInto(tMs: number, values: Float32Array, quality: Uint8Array, offset = 0, aoiValues?: Float32Array, aoiQuality?: Uint8Array): void {
     const v = offset === 0 && values.length === NF ? values : values.subarray(offset, offset + NF);
     const q = offset === 0 && quality.length === NF ? quality : quality.subarray(offset, offset + NF);
-    v.fill(NaN);
-    q.fill(FeatureQuality.Unknown);
+    const step = Math.floor(tMs / REFRESH_MS);
+    if (step !== this.slowStep || !(tMs >= this.slowT)) {
+      this.slowStep = step;
+      this.slowT = tMs;
+      this.windowed(tMs);
+    }
+    v.set(this.slowV);
+    q.set(this.slowQ);
     const s = this.settings;
-    const need = s.minValidShare;
 
     const vr = this.validRatioWin.read(tMs)[0]! / s.validRatioWindowMs;
     put(v, q, I.gaze_valid_ratio, vr < 1 ? vr : 1, GOOD);
+    const fresh = tMs - this.lastGazeT <= this.staleMs;
+    if (fresh) put(v, q, I.eye_closed_s, this.eye.currentClosureMs() / 1000, this.eye.source === ClosureSource.Openness ? GOOD : PROXY);
+    put(v, q, I.pupil_rel, this.pupil.ratio(tMs), GOOD);
+
+    const nAoi = this.aoiNames.length;
+    if (nAoi > 0) {
+      const a = this.aoi;
+      if (aoiValues && aoiQuality) {
+        aoiValues.set(this.slowAoiV);
+        aoiQuality.set(this.slowAoiQ);
+        if (fresh) {
+          for (let k = 0; k < nAoi; k++) {
+            const o = k * NA;
+            put(aoiValues, aoiQuality, o + A_IN, a.inside(k), GOOD);
+            put(aoiValues, aoiQuality, o + A_GLANCE, a.glanceMs(k) / 1000, GOOD);
+            put(aoiValues, aoiQuality, o + A_AWAY, a.awayMs(k) / 1000, GOOD);
+          }
+        }
+      }
+      const r = this.road;
+      if (r >= 0 && fresh) {
+        put(v, q, I.aoi_road_ahead_in, a.inside(r), GOOD);
+        put(v, q, I.off_road_glance_s, a.awayMs(r) / 1000, GOOD);
+        put(v, q, I.aoi_road_ahead_glance_s, a.glanceMs(r) / 1000, GOOD);
+      }
+    }
+
+    // heart: strap HR, else 60000 / mean NN while beats keep coming (Proxy)
+    if (tMs - this.hrT <= HR_STALE_MS) put(v, q, I.hr_bpm, this.hrBpm, GOOD);
+    const meanNn = this.slowV[I.mean_nn_ms]!;
+    if (!(v[I.hr_bpm]! === v[I.hr_bpm]!) && meanNn === meanNn && this.hrContact !== 1 && tMs - this.hrv.newestBeatT <= HR_STALE_MS) put(v, q, I.hr_bpm, 60_000 / meanNn, PROXY);
+  }
+
+  /** The windowed features at tMs into slowV/slowQ (and the windowed AOI fields into slowAoiV/Q). */
+  private windowed(tMs: number): void {
+    const v = this.slowV.fill(NaN);
+    const q = this.slowQ.fill(FeatureQuality.Unknown);
+    const s = this.settings;
+    const need = s.minValidShare;
 
     // eye closure: PERCLOS and blink statistics per minute of time the eye was seen
     const p = this.perclos.read(tMs, this.reading);
@@ -326,8 +435,6 @@ export class WearerFeatures {
         put(v, q, I.blink_p90_ms, this.blinkPercentile90(bw), p.quality);
       }
     }
-    const fresh = tMs - this.lastGazeT <= this.staleMs;
-    if (fresh) put(v, q, I.eye_closed_s, this.eye.currentClosureMs() / 1000, this.eye.source === ClosureSource.Openness ? GOOD : PROXY);
 
     // eye movements per minute of valid gaze
     const W = s.eyeMovementWindowMs;
@@ -349,56 +456,38 @@ export class WearerFeatures {
       const varXY = d[SXX]! / n10 - mx * mx + d[SYY]! / n10 - my * my;
       put(v, q, I.gaze_dispersion_deg, Math.sqrt(varXY > 0 ? varXY : 0), GOOD);
     }
-    put(v, q, I.pupil_rel, this.pupil.ratio(tMs), GOOD);
 
-    // areas of interest
+    // areas of interest: dwell share and the glances that ended in the window
     const nAoi = this.aoiNames.length;
     if (nAoi > 0) {
       const a = this.aoi;
       a.readWindow(tMs);
       const enough = a.windowValidMs() >= need * a.windowMs;
-      if (aoiValues && aoiQuality) {
-        aoiValues.fill(NaN, 0, nAoi * NA);
-        aoiQuality.fill(FeatureQuality.Unknown, 0, nAoi * NA);
-        for (let k = 0; k < nAoi; k++) {
-          const o = k * NA;
-          put(aoiValues, aoiQuality, o + A_SHARE, a.windowDwellShare(k, need), GOOD);
-          if (fresh) {
-            put(aoiValues, aoiQuality, o + A_IN, a.inside(k), GOOD);
-            put(aoiValues, aoiQuality, o + A_GLANCE, a.glanceMs(k) / 1000, GOOD);
-            put(aoiValues, aoiQuality, o + A_AWAY, a.awayMs(k) / 1000, GOOD);
-          }
-          if (enough) {
-            const gw = a.windowGlances(k);
-            put(aoiValues, aoiQuality, o + A_GLANCES, gw.n, GOOD);
-            if (gw.n > 0) {
-              put(aoiValues, aoiQuality, o + A_GMEAN, gw.mean / 1000, GOOD);
-              put(aoiValues, aoiQuality, o + A_GMAX, gw.max() / 1000, GOOD);
-            }
-            const aw = a.windowAways(k);
-            put(aoiValues, aoiQuality, o + A_AMAX, aw.n > 0 ? aw.max() / 1000 : 0, GOOD);
-            put(aoiValues, aoiQuality, o + A_LONG, aw.over, GOOD);
-          }
+      const av = this.slowAoiV.fill(NaN);
+      const aq = this.slowAoiQ.fill(FeatureQuality.Unknown);
+      for (let k = 0; k < nAoi; k++) {
+        const o = k * NA;
+        put(av, aq, o + A_SHARE, a.windowDwellShare(k, need), GOOD);
+        if (!enough) continue;
+        const gw = a.windowGlances(k);
+        put(av, aq, o + A_GLANCES, gw.n, GOOD);
+        if (gw.n > 0) {
+          put(av, aq, o + A_GMEAN, gw.mean / 1000, GOOD);
+          put(av, aq, o + A_GMAX, gw.max() / 1000, GOOD);
         }
+        const aw = a.windowAways(k);
+        put(av, aq, o + A_AMAX, aw.n > 0 ? aw.max() / 1000 : 0, GOOD);
+        put(av, aq, o + A_LONG, aw.over, GOOD);
       }
       const r = this.road;
       if (r >= 0) {
-        put(v, q, I.aoi_road_ahead_share, a.windowDwellShare(r, need), GOOD);
-        if (fresh) {
-          put(v, q, I.aoi_road_ahead_in, a.inside(r), GOOD);
-          put(v, q, I.off_road_glance_s, a.awayMs(r) / 1000, GOOD);
-          put(v, q, I.aoi_road_ahead_glance_s, a.glanceMs(r) / 1000, GOOD);
-        }
-        if (enough) {
-          const aw = a.windowAways(r);
-          put(v, q, I.off_road_glance_max_s, aw.n > 0 ? aw.max() / 1000 : 0, GOOD);
-          put(v, q, I.off_road_long_glances, aw.over, GOOD);
-        }
+        put(v, q, I.aoi_road_ahead_share, av[r * NA + A_SHARE]!, aq[r * NA + A_SHARE] as FeatureQuality);
+        put(v, q, I.off_road_glance_max_s, av[r * NA + A_AMAX]!, aq[r * NA + A_AMAX] as FeatureQuality);
+        put(v, q, I.off_road_long_glances, av[r * NA + A_LONG]!, aq[r * NA + A_LONG] as FeatureQuality);
       }
     }
 
-    // heart
-    if (tMs - this.hrT <= HR_STALE_MS) put(v, q, I.hr_bpm, this.hrBpm, GOOD);
+    // heart rate variability
     const h = this.hrvOut;
     const tq = this.hrv.timeDomain(tMs, h);
     if (tq !== FeatureQuality.Unknown) {
@@ -413,8 +502,6 @@ export class WearerFeatures {
       put(v, q, I.sd1_ms, h.sd1, tq);
       put(v, q, I.sd2_ms, h.sd2, tq);
       put(v, q, I.rr_artefact_share, this.hrv.artefactShare, GOOD);
-      const hrFresh = tMs - this.hrv.newestBeatT <= HR_STALE_MS;
-      if (!(v[I.hr_bpm]! === v[I.hr_bpm]!) && this.hrContact !== 1 && hrFresh) put(v, q, I.hr_bpm, 60_000 / h.mean_nni, PROXY);
     }
     const sq = this.hrv.spectral(tMs, h);
     if (sq !== FeatureQuality.Unknown) {

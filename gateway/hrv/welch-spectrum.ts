@@ -27,11 +27,10 @@ const K_MAX = Math.ceil(SPECTRUM_SETTINGS.hfBand[1] / DF) + 1;
  * 3. Welch (1967): periodic Hann segments of 256 samples (64 s, 0.0156 Hz resolution), 50%
  *    overlap, one-sided density 2|X_k|^2 / (fs Σw^2) averaged over segments;
  * 4. power = Σ density × df over the bins with 0.04 <= f < 0.15 Hz (LF) and 0.15 <= f < 0.40 Hz
- *    (HF), in ms^2. Only the bins up to 0.40 Hz are computed (a direct DFT with a cosine table:
- *    27 bins × 256 per segment, cheaper than a full FFT for these few bins).
+ *    (HF), in ms^2. Periodograms come from a radix-2 FFT that takes two real segments at once.
  *
- * Cost: O(beats) for the spline, O(duration × 4 Hz / 128 × 27 × 256) for the spectrum
- * (~55k multiply-adds for 5 min). No allocation after construction unless a series is larger.
+ * Cost: O(beats) for the spline, O(duration × 4 Hz) for resampling, one 256-point complex FFT
+ * per two segments (4 for 5 min). No allocation after construction unless a series is larger.
  *
  * @example
  *   const spec = new HrvSpectrum({ maxBeats: 1024, maxDurationS: 300 });
@@ -43,10 +42,12 @@ export class HrvSpectrum {
   private c = new Float64Array(0);
   private d = new Float64Array(0);
   private x = new Float64Array(0);
-  private readonly seg = new Float64Array(SEG);
+  private readonly re = new Float64Array(SEG);
+  private readonly im = new Float64Array(SEG);
   private readonly win = new Float64Array(SEG);
-  private readonly cos = new Float64Array(SEG);
-  private readonly sin = new Float64Array(SEG);
+  private readonly cos = new Float64Array(SEG >> 1);
+  private readonly sin = new Float64Array(SEG >> 1);
+  private readonly rev = new Uint16Array(SEG);
   private readonly psd = new Float64Array(K_MAX + 1);
   private readonly winSq: number;
 
@@ -57,8 +58,13 @@ export class HrvSpectrum {
       const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / SEG);
       this.win[i] = w;
       wss += w * w;
-      this.cos[i] = Math.cos((2 * Math.PI * i) / SEG);
-      this.sin[i] = Math.sin((2 * Math.PI * i) / SEG);
+      if (i < SEG >> 1) {
+        this.cos[i] = Math.cos((2 * Math.PI * i) / SEG);
+        this.sin[i] = Math.sin((2 * Math.PI * i) / SEG);
+      }
+      let r = 0;
+      for (let bit = 1, v = i; bit < SEG; bit <<= 1, v >>= 1) r = (r << 1) | (v & 1);
+      this.rev[i] = r;
     }
     this.winSq = wss;
   }
@@ -94,34 +100,69 @@ export class HrvSpectrum {
     }
     detrend(x, len);
     const psd = this.psd.fill(0);
-    const seg = this.seg;
-    const win = this.win;
-    const cos = this.cos;
-    const sin = this.sin;
-    let segments = 0;
-    for (let start = 0; start + SEG <= len; start += SEG >> 1) {
-      segments++;
-      for (let i = 0; i < SEG; i++) seg[i] = x[start + i]! * win[i]!;
-      for (let k = 1; k <= K_MAX; k++) {
-        let re = 0;
-        let im = 0;
-        for (let i = 0, p = 0; i < SEG; i++, p = (p + k) & (SEG - 1)) {
-          const v = seg[i]!;
-          re += v * cos[p]!;
-          im += v * sin[p]!;
-        }
-        psd[k]! += (2 * (re * re + im * im)) / (FS * this.winSq);
-      }
+    // segments start every SEG / 2 samples; two real segments go through one complex FFT
+    const starts = Math.floor((len - SEG) / (SEG >> 1)) + 1;
+    for (let sg = 0; sg < starts; sg += 2) {
+      const a = sg * (SEG >> 1);
+      const b = sg + 1 < starts ? a + (SEG >> 1) : -1;
+      this.pairPeriodograms(x, a, b, psd);
     }
+    const norm = 2 / (FS * this.winSq * starts);
     let lf = 0;
     let hf = 0;
     for (let k = 1; k <= K_MAX; k++) {
       const f = k * DF;
-      const p = (psd[k]! / segments) * DF;
+      const p = psd[k]! * norm * DF;
       if (f >= SPECTRUM_SETTINGS.lfBand[0] && f < SPECTRUM_SETTINGS.lfBand[1]) lf += p;
       else if (f >= SPECTRUM_SETTINGS.hfBand[0] && f < SPECTRUM_SETTINGS.hfBand[1]) hf += p;
     }
     return { lf, hf };
+  }
+
+  /**
+   * Adds |X_k|^2 (k = 1..K_MAX) of the Hann-windowed segments starting at a and b (b < 0: none)
+   * to psd: z = x_a + i x_b through one radix-2 FFT, then X_a[k] = (Z_k + conj Z_N-k) / 2 and
+   * X_b[k] = (Z_k - conj Z_N-k) / 2i.
+   */
+  private pairPeriodograms(x: Float64Array, a: number, b: number, psd: Float64Array): void {
+    const re = this.re;
+    const im = this.im;
+    const win = this.win;
+    const rev = this.rev;
+    for (let i = 0; i < SEG; i++) {
+      const j = rev[i]!;
+      re[j] = x[a + i]! * win[i]!;
+      im[j] = b >= 0 ? x[b + i]! * win[i]! : 0;
+    }
+    const cos = this.cos;
+    const sin = this.sin;
+    for (let size = 2; size <= SEG; size <<= 1) {
+      const half = size >> 1;
+      const step = SEG / size;
+      for (let i = 0; i < SEG; i += size) {
+        for (let j = 0, k = 0; j < half; j++, k += step) {
+          const p = i + j;
+          const q = p + half;
+          // (re_q + i im_q) · e^(-2πik/N)
+          const c = cos[k]!;
+          const s = sin[k]!;
+          const tr = re[q]! * c + im[q]! * s;
+          const ti = im[q]! * c - re[q]! * s;
+          re[q] = re[p]! - tr;
+          im[q] = im[p]! - ti;
+          re[p]! += tr;
+          im[p]! += ti;
+        }
+      }
+    }
+    for (let k = 1; k <= K_MAX; k++) {
+      const zr = re[k]!;
+      const zi = im[k]!;
+      const wr = re[SEG - k]!;
+      const wi = im[SEG - k]!;
+      psd[k]! += ((zr + wr) * (zr + wr) + (zi - wi) * (zi - wi)) / 4;
+      if (b >= 0) psd[k]! += ((zr - wr) * (zr - wr) + (zi + wi) * (zi + wi)) / 4;
+    }
   }
 
   private ensure(beats: number, durS: number): void {
