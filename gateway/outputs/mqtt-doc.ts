@@ -4,6 +4,8 @@ import type { TObject } from '@sinclair/typebox';
 import { GatewayCommand, type CommandReply, type GatewayCommand as GatewayCommandT } from '../commands/command-schemas.ts';
 import { INBOUND_SCHEMAS, PAYLOAD_SCHEMAS, type AlertPayload, type AttentionPayload, type AttentionSummaryPayload, type DecisionPayload, type DeviceStatusPayload, type OutboxReportPayload, type StatusPayload, type VehicleSpeedPayload } from './payload-schemas.ts';
 import { TOPIC_SPECS } from './topics.ts';
+import { FleetMetrics } from './sparkplug/fleet-metrics.ts';
+import { SparkplugModel } from './sparkplug/sparkplug-metrics.ts';
 
 /** One example per payload; the tests validate each against its schema, so the doc cannot drift. */
 export const PAYLOAD_EXAMPLES: {
@@ -234,6 +236,7 @@ export function renderMqttDoc(): string {
     const name = (schema.properties['command'] as unknown as { const: GatewayCommandT['command'] }).const;
     out.push('', `### ${name}`, '', `Topic: \`cmd/${name}\`.`, '', '```json', JSON.stringify(schema, null, 2), '```', '', 'Example (MQTT payload):', '', '```json', JSON.stringify(COMMAND_EXAMPLES[name]), '```');
   }
+  out.push(...renderSparkplug());
   out.push(
     '',
     '## Watching it',
@@ -250,4 +253,60 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const target = fileURLToPath(new URL('../../docs/mqtt.md', import.meta.url));
   writeFileSync(target, renderMqttDoc());
   console.log(`wrote ${target}`);
+}
+
+/** The Sparkplug section: the session rules and the metric list, from the edge node's own model. */
+function renderSparkplug(): string[] {
+  const model = new SparkplugModel();
+  new FleetMetrics(model, { wearers: [{ id: 'dr-19c2', role: 'driver' }, { id: 'op-7f3a', role: 'operator', station: 'st-01' }], site: 'plant-1', gateway: 'gw-a', version: '0.1.0', publishPeriodMs: 1000, scoreDeadband: 0.02, toEpochMs: (x) => x }).defineAll(0, 0);
+  const table = (device: string | null) => ['| metric | datatype | aliased |', '|---|---|---|', ...model.birth(device).map((m) => `| \`${m.name}\` | ${m.type} | ${m.alias === null ? 'no (never)' : 'yes'} |`)];
+  return [
+    '',
+    '## Sparkplug B',
+    '',
+    'With `sparkplug.enabled` the gateway is also a Sparkplug B 3.0 edge node (Eclipse Sparkplug 3.0.0),',
+    'on its own MQTT connection: group `sparkplug.groupId` (default: the site), edge node',
+    '`sparkplug.edgeNodeId` (default: the gateway), each wearer a device named by its pseudonym.',
+    'Topics `spBv1.0/<group>/<NBIRTH|NDEATH|NDATA|NCMD>/<edge node>` and',
+    '`spBv1.0/<group>/<DBIRTH|DDATA|DCMD>/<edge node>/<wearer>`; payloads are Sparkplug B protobuf',
+    '(Eclipse Tahu\'s definition, encoded with the `sparkplug-payload` package).',
+    '',
+    '- **Session.** Clean session (3.1.1) or clean start with session expiry 0 (5). The MQTT Will is the',
+    '  NDEATH: QoS 1, not retained, holding only `bdSeq` (INT64). `bdSeq` starts at 0 and goes up by one',
+    '  on every new CONNECT (255 wraps to 0); it is kept in `<dataDir>/sparkplug/bdseq.json`, so a',
+    '  restart continues the count. The NBIRTH after a CONNECT carries the same `bdSeq` as its Will.',
+    '- **Births.** NBIRTH with `seq` 0, then one DBIRTH per wearer. A birth lists every metric with name,',
+    '  alias, datatype, timestamp and current value (`is_null` when unknown, never 0). The NBIRTH holds',
+    '  `Node Control/Rebirth` (Boolean, false, never aliased). NBIRTH, DBIRTH, NDATA and DDATA are QoS 0,',
+    '  not retained, as the specification requires.',
+    '- **seq.** 0 on NBIRTH, then one more on every DBIRTH, NDATA and DDATA of the session, 255 wrapping to',
+    '  0. NDEATH has none.',
+    '- **Data.** Report by exception with aliases only: alert levels at once, attention at most once per',
+    '  `sparkplug.publishPeriodMs` per wearer, a score only when it moved by `sparkplug.scoreDeadband`.',
+    '- **Rebirth.** NCMD `Node Control/Rebirth` = true: DATA stops, NBIRTH and every DBIRTH are sent again',
+    '  with the same `bdSeq`. A metric that appears later (a new alert kind) also triggers a rebirth.',
+    '- **Primary host.** With `sparkplug.primaryHostId` the node subscribes to `spBv1.0/STATE/<id>` and',
+    '  sends its births only once a STATE `{"online": true, "timestamp": ...}` arrives that is not older',
+    '  than the last one seen. A later `online: false` (not older) makes it publish its NDEATH, disconnect,',
+    '  connect again (next `bdSeq`) and wait. Older STATE messages are ignored.',
+    '- **Store and forward.** While disconnected or waiting for the primary host, metric changes are kept',
+    '  (at most `sparkplug.maxHistorical`; beyond, the oldest go and are counted as',
+    '  `AFG_E_SPARKPLUG_BUFFER_FULL`) and sent after the next births as DATA with `is_historical`.',
+    '- **Stop.** NDEATH then DISCONNECT (MQTT 5: DISCONNECT with reason 0x04, so the broker sends the Will).',
+    '- **Not the zero-loss path.** Sparkplug data is QoS 0 by the specification; the guarantee that no',
+    '  alert is lost holds on the JSON `alerts` topic.',
+    '- **Derived data only.** No gaze, pupil or heart signal is a metric.',
+    '',
+    '### Edge node metrics',
+    '',
+    ...table(null),
+    '',
+    '### Device metrics (a driver; operators have the operator alert kinds)',
+    '',
+    ...table('dr-19c2'),
+    '',
+    '`Alerts/<kind>/Level` is 0..3 (0 when cleared), `Alerts/<kind>/State` the alert state',
+    '(`active`, `acked`, `shelved`, `cleared`), `Alerts/Level` the highest active level of the wearer.',
+    '`Attention/State` is `attentive`, `distracted`, `drowsy`, `overloaded`, `sensor_lost` or `unknown`.',
+  ];
 }

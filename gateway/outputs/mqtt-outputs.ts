@@ -8,6 +8,8 @@ import { mqttConnectionSettings } from './mqtt-connection.ts';
 import { MqttSink } from './mqtt-sink.ts';
 import type { Outbox } from './outbox.ts';
 import { VehicleSpeedListener, type VehicleSpeedTarget } from './vehicle-speed-listener.ts';
+import { SparkplugEdgeNode } from './sparkplug/edge-node.ts';
+import path from 'node:path';
 
 export interface MqttOutputsOptions {
   config: GatewayConfig;
@@ -16,6 +18,8 @@ export interface MqttOutputsOptions {
   /** the embedded aedes broker (MQTT 3.1.1 only) */
   embedded: boolean;
   version: string;
+  /** the gateway's data folder (the Sparkplug bdSeq is kept under sparkplug/) */
+  dataDir: string;
   bus: EventBus;
   outbox: Outbox;
   errors: ErrorCounter;
@@ -30,6 +34,7 @@ export interface MqttOutputs {
   sink: MqttSink;
   commands: MqttCommandListener | null;
   vehicleSpeed: VehicleSpeedListener | null;
+  sparkplug: SparkplugEdgeNode | null;
   /** periodic work (stale vehicle speed, outbox age bound); call from the gateway loop */
   poll(): void;
   /** true while the driver's speed comes from a fresh MQTT signal (the simulator must not override it) */
@@ -84,17 +89,44 @@ export async function startMqttOutputs(o: MqttOutputsOptions): Promise<MqttOutpu
     vehicleSpeed = new VehicleSpeedListener({ transport: sink, drivers, target: o.fleet, errors: o.errors, staleAfterMs: config.mqtt.vehicleSpeed.staleAfterMs, log: o.log });
     vehicleSpeed.start();
   }
-  await sink.start(3000);
+  let sparkplug: SparkplugEdgeNode | null = null;
+  const sp = config.sparkplug;
+  if (sp.enabled) {
+    const spUrl = sp.url ?? o.brokerUrl;
+    sparkplug = new SparkplugEdgeNode({
+      connection: mqttConnectionSettings(config, o.baseDir, spUrl, o.embedded && sp.url === null),
+      clientId: sp.clientId ?? `${sink.clientId}-spb`,
+      groupId: sp.groupId ?? config.site,
+      edgeNodeId: sp.edgeNodeId ?? config.gateway,
+      primaryHostId: sp.primaryHostId,
+      bus: o.bus,
+      wearers: config.wearers.map((w) => ({ id: w.id, role: w.role, ...(w.station !== undefined ? { station: w.station } : {}) })),
+      dir: path.join(o.dataDir, 'sparkplug'),
+      errors: o.errors,
+      site: config.site,
+      gateway: config.gateway,
+      version: o.version,
+      publishPeriodMs: sp.publishPeriodMs,
+      scoreDeadband: sp.scoreDeadband,
+      maxHistorical: sp.maxHistorical,
+      toEpochMs: o.toEpochMs,
+      log: o.log,
+    });
+  }
+  await Promise.all([sink.start(3000), sparkplug?.start(3000)]);
   if (!sink.connected) o.log('warn', `MQTT broker ${o.brokerUrl} not connected yet (${sink.lastErrorCode ?? 'AFG_E_MQTT_CONNECT'}); the gateway runs on, alerts wait in the outbox`);
   return {
     sink,
     commands,
     vehicleSpeed,
+    sparkplug,
     poll: () => {
       vehicleSpeed?.poll();
       o.outbox.sweep(); // the age bound applies while nothing new is raised, too
     },
     hasLiveSpeed: (w) => vehicleSpeed?.hasLiveSpeed(w) ?? false,
-    stop: () => sink.stop(),
+    stop: async () => {
+      await Promise.all([sink.stop(), sparkplug?.stop()]);
+    },
   };
 }
