@@ -3,6 +3,7 @@ import type { EventBus, DeviceStatus } from '../core/event-bus.ts';
 import type { ErrorCode, ErrorCounter } from '../core/errors.ts';
 import type { Alert, AttentionEstimate, Decision } from '../core/types.ts';
 import { classifyMqttError, mqttClientOptions, nextBackoff, type MqttConnectionSettings } from './mqtt-connection.ts';
+import { endClient } from './end-client.ts';
 import { topicMatches } from './topic-filter.ts';
 import type { Outbox, OutboxEntry } from './outbox.ts';
 import { AttentionSummary } from './attention-summary.ts';
@@ -282,7 +283,7 @@ export class MqttSink {
       const until = Date.now() + timeoutMs;
       while (this.inFlight.size && Date.now() < until) await delay(20);
     }
-    await new Promise<void>((resolve) => client.end(!client.connected, {}, () => resolve()));
+    await endClient(client, timeoutMs);
     this.client = null;
   }
 

@@ -1,7 +1,9 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import mqtt from 'mqtt';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { validateConfig } from '../../gateway/config/load-config.ts';
 import { EventBus } from '../../gateway/core/event-bus.ts';
 import { AfgError, ErrorCounter } from '../../gateway/core/errors.ts';
@@ -14,6 +16,16 @@ import { requireBinary } from '../helpers/system-binary.ts';
 import { makeTestPki, type TestPki } from '../helpers/test-certificates.ts';
 
 const skip = requireBinary('mosquitto') || requireBinary('openssl') || requireBinary('mosquitto_passwd');
+let shared: TestPki | null = null;
+/** one throw-away PKI for the whole file (openssl is slow on a busy machine) */
+function pkiFor(_t: Test): TestPki {
+  if (!shared) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'afg-pki-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    shared = makeTestPki(dir);
+  }
+  return shared;
+}
 
 /** The broker of a plant that does it right: TLS with client certificates, passwords, and an ACL per gateway. */
 const ACL = [
@@ -70,7 +82,7 @@ async function sinkWith(t: Test, conn: MqttConnectionSettings, errors = new Erro
 }
 
 t.test('TLS with a client certificate, username/password and an ACL: the gateway works on its own topics only', { skip }, async (t) => {
-  const pki = makeTestPki(t.testdir());
+  const pki = pkiFor(t);
   const broker = await secureBroker(t, pki);
   const mes = mqtt.connect(broker.url, { protocolVersion: 5, username: 'mes', password: 'mes-secret', ca: readFileSync(pki.ca.cert), cert: readFileSync(pki.client.cert), key: readFileSync(pki.client.key), clientId: 'mes-1' });
   t.teardown(() => void mes.end(true));
@@ -107,7 +119,7 @@ t.test('TLS with a client certificate, username/password and an ACL: the gateway
 });
 
 t.test('a wrong password: AFG_E_MQTT_AUTH, retried with backoff, nothing thrown', { skip }, async (t) => {
-  const pki = makeTestPki(t.testdir());
+  const pki = pkiFor(t);
   const broker = await secureBroker(t, pki);
   const { sink, errors, logs, bus, outbox } = await sinkWith(t, settings(pki, broker.url, { password: 'wrong' }));
   const started = Date.now();
@@ -131,7 +143,7 @@ t.test('a wrong password: AFG_E_MQTT_AUTH, retried with backoff, nothing thrown'
 });
 
 t.test('an unknown user over MQTT 3.1.1 is AFG_E_MQTT_AUTH too', { skip }, async (t) => {
-  const pki = makeTestPki(t.testdir());
+  const pki = pkiFor(t);
   const broker = await secureBroker(t, pki);
   const { sink, errors } = await sinkWith(t, settings(pki, broker.url, { username: 'nobody', protocolVersion: 4 }));
   await sink.start(500);
@@ -141,7 +153,7 @@ t.test('an unknown user over MQTT 3.1.1 is AFG_E_MQTT_AUTH too', { skip }, async
 });
 
 t.test('a broker certificate the gateway does not trust: AFG_E_MQTT_TLS, retried', { skip }, async (t) => {
-  const pki = makeTestPki(t.testdir());
+  const pki = pkiFor(t);
   const broker = await secureBroker(t, pki);
   const { sink, errors } = await sinkWith(t, settings(pki, broker.url, { ca: pki.otherCa.cert }));
   await sink.start(500);
@@ -152,7 +164,7 @@ t.test('a broker certificate the gateway does not trust: AFG_E_MQTT_TLS, retried
 });
 
 t.test('a client certificate from a CA the broker does not trust: AFG_E_MQTT_TLS', { skip }, async (t) => {
-  const pki = makeTestPki(t.testdir());
+  const pki = pkiFor(t);
   const broker = await secureBroker(t, pki);
   const { sink, errors } = await sinkWith(t, settings(pki, broker.url, { cert: pki.rogueClient.cert, key: pki.rogueClient.key }));
   await sink.start(500);
@@ -162,7 +174,7 @@ t.test('a client certificate from a CA the broker does not trust: AFG_E_MQTT_TLS
 });
 
 t.test('a broker certificate for another host name: AFG_E_MQTT_TLS', { skip }, async (t) => {
-  const pki = makeTestPki(t.testdir());
+  const pki = pkiFor(t);
   const broker = await startMosquitto({ tls: { ca: pki.ca.cert, cert: pki.wrongHost.cert, key: pki.wrongHost.key } });
   t.teardown(() => broker.stop());
   const { sink, errors } = await sinkWith(t, { ...settings(pki, broker.url), username: null, password: null });

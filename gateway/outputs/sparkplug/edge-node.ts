@@ -3,6 +3,7 @@ import type { EventBus } from '../../core/event-bus.ts';
 import type { ErrorCode, ErrorCounter } from '../../core/errors.ts';
 import type { Role, WearerId } from '../../core/types.ts';
 import { classifyMqttError, mqttClientOptions, nextBackoff, type MqttConnectionSettings } from '../mqtt-connection.ts';
+import { endClient } from '../end-client.ts';
 import { BdSeqStore } from './bdseq-store.ts';
 import { FleetMetrics } from './fleet-metrics.ts';
 import { SparkplugCodec } from './sparkplug-codec.ts';
@@ -339,7 +340,7 @@ export class SparkplugEdgeNode {
   private async endSession(client: MqttClient, timeoutMs: number): Promise<void> {
     if (client.connected) {
       if (this.o.connection.protocolVersion === 5) {
-        await new Promise<void>((resolve) => client.end(false, { reasonCode: 0x04 }, () => resolve()));
+        await endClient(client, timeoutMs, { reasonCode: 0x04 });
         return;
       }
       await new Promise<void>((resolve) => {
@@ -350,7 +351,7 @@ export class SparkplugEdgeNode {
         });
       });
     }
-    await new Promise<void>((resolve) => client.end(!client.connected, {}, () => resolve()));
+    await endClient(client, timeoutMs);
   }
 }
 
