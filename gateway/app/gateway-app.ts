@@ -105,7 +105,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
     }
     const outbox = await Outbox.open({ dir: path.join(dataDir, 'outbox'), errors, maxEntries: config.outbox.maxEntries, maxBytes: config.outbox.maxBytes, maxAgeMs: config.outbox.maxAgeMs, dropOrder: config.outbox.dropOrder, onDrop: (e, why) => log[e.cls === 'alert' ? 'error' : 'warn'](`AFG_E_OUTBOX_FULL: ${e.cls} ${e.id} dropped from the outbox (${why === 'age' ? 'older than outbox.maxAgeMs' : 'outbox full'}); counted and reported on the outbox topic`) });
     cleanup.push(() => outbox.close());
-    const mqttOut = await startMqttOutputs({ config, baseDir: o.baseDir, brokerUrl, embedded: broker !== null, version: o.version, dataDir, bus, outbox, errors, toEpochMs, fleet, commandPort: null, log: (level, msg) => log[level](msg) });
+    const mqttOut = await startMqttOutputs({ config, baseDir: o.baseDir, brokerUrl, embedded: broker !== null, version: o.version, dataDir, bus, outbox, errors, toEpochMs, fleet, commandPort: commands, log: (level, msg) => log[level](msg) });
     const sink = mqttOut.sink;
     cleanup.push(() => mqttOut.stop());
 

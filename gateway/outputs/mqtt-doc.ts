@@ -102,7 +102,7 @@ export const COMMAND_EXAMPLES: Record<GatewayCommandT['command'], Record<string,
   'alert.shelve': { actor: 'sup-7a', token: '…', correlationId: 'mes-7732', alertId: 'al-op-2c91-0003', forS: 900, note: 'tracker being replaced' },
   'decision.accept': { actor: 'mes-line-1', correlationId: 'mes-7733', decisionId: 'dc-0042' },
   'decision.reject': { actor: 'mes-line-1', correlationId: 'mes-7734', decisionId: 'dc-0043', note: 'line changeover at 10:30' },
-  'threshold.set': { actor: 'sup-7a', token: '…', correlationId: 'mes-7735', name: 'operator.fatigue.enter', value: 0.7 },
+  'threshold.set': { actor: 'sup-7a', token: '…', correlationId: 'mes-7735', name: 'operator.fatigueEnterS', value: 30, note: 'night shift trial' },
 };
 
 /** The schemas of the commands, one per name, from the shared contract. */
@@ -210,7 +210,7 @@ export function renderMqttDoc(): string {
     '| at most `mqtt.commands.maxPerMinute` commands per minute (all senders) | `AFG_E_MQTT_COMMAND_RATE_LIMITED` |',
     '| `actor` is in `mqtt.commands.actors`, with the right `token` when the actor has `tokenSha256` | `AFG_E_MQTT_COMMAND_UNAUTHORISED` |',
     '| the command matches its schema (field path in the reason) | `AFG_E_MQTT_COMMAND_INVALID` |',
-    '| the gateway\'s command handler: role, existence, state (its own codes, `AFG_E_COMMAND_...`) | from the handler |',
+    '| the gateway\'s command handler (gateway/commands): role may send it, the alert / decision / threshold exists, its state allows it, the value is in range; applied at the next pipeline tick and audited | `AFG_E_COMMAND_UNAUTHORISED`, `AFG_E_COMMAND_NOT_FOUND`, `AFG_E_COMMAND_CONFLICT`, `AFG_E_COMMAND_INVALID`, `AFG_E_COMMAND_UNAVAILABLE` |',
     '',
     'A command delivered twice (QoS 1 may redeliver) with the same actor and correlation id within',
     '10 minutes is answered again with the first reply; it does not run twice.',

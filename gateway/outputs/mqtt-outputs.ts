@@ -25,8 +25,8 @@ export interface MqttOutputsOptions {
   errors: ErrorCounter;
   toEpochMs: (t: number) => number;
   fleet: VehicleSpeedTarget;
-  /** where cmd/<name> commands go; null: every command is refused (AFG_E_MQTT_COMMAND_FAILED) */
-  commandPort: CommandPort | null;
+  /** where cmd/<name> commands go (gateway/commands: validation by meaning, roles, audit) */
+  commandPort: CommandPort;
   log: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
@@ -73,13 +73,7 @@ export async function startMqttOutputs(o: MqttOutputsOptions): Promise<MqttOutpu
   });
   let commands: MqttCommandListener | null = null;
   if (config.mqtt.commands.enabled) {
-    const port: CommandPort = o.commandPort ?? {
-      execute: async (cmd: unknown) => {
-        const c = cmd as { correlationId?: string; command?: string };
-        return { correlationId: c.correlationId ?? null, command: c.command ?? null, ok: false, code: 'AFG_E_MQTT_COMMAND_FAILED', reason: 'this gateway has no command handler', ts: Date.now() };
-      },
-    };
-    commands = new MqttCommandListener({ transport: sink, port, actors, errors: o.errors, responseTopicPrefixes: config.mqtt.commands.responseTopicPrefixes, maxPerMinute: config.mqtt.commands.maxPerMinute, log: o.log });
+    commands = new MqttCommandListener({ transport: sink, port: o.commandPort, actors, errors: o.errors, responseTopicPrefixes: config.mqtt.commands.responseTopicPrefixes, maxPerMinute: config.mqtt.commands.maxPerMinute, log: o.log });
     commands.start();
     if (actors.size === 0) o.log('info', 'MQTT commands: no actors configured (mqtt.commands.actors), so every command will be refused as unauthorised');
   }

@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { startMosquitto } from '../helpers/mosquitto.ts';
 import { requireBinary } from '../helpers/system-binary.ts';
 import { makeTestPki } from '../helpers/test-certificates.ts';
+import { tokenSha256 } from '../../gateway/outputs/command-actors.ts';
 import { fileURLToPath } from 'node:url';
 import { spawnGateway, writeConfig, type GatewayProcess } from '../helpers/gateway-process.ts';
 
@@ -42,7 +43,7 @@ async function until(cond: () => boolean | Promise<boolean>, ms: number, what: s
   }
 }
 
-t.test('the gateway process over TLS with a client certificate, a password file and an ACL', { skip }, async (t) => {
+t.test('the gateway process over TLS with a client certificate, a password file and an ACL; commands to its real CommandPort', { skip }, async (t) => {
   const dir = t.testdir();
   const pki = makeTestPki(`${dir}/pki`);
   const broker = await startMosquitto({ tls: { ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, requireCertificate: true }, users: { 'gw-a': 'gw-a-secret', mes: 'mes-secret' }, acl: ACL });
@@ -50,29 +51,66 @@ t.test('the gateway process over TLS with a client certificate, a password file 
   writeFileSync(`${dir}/gw-a.pw`, 'gw-a-secret\n');
   const mes = mqtt.connect(broker.url, { protocolVersion: 5, username: 'mes', password: 'mes-secret', ca: readFileSync(pki.ca.cert), cert: readFileSync(pki.client.cert), key: readFileSync(pki.client.key) });
   t.teardown(() => void mes.end(true));
-  const got: { topic: string; payload: string }[] = [];
-  mes.on('message', (topic, p) => got.push({ topic, payload: p.toString() }));
+  const got: { topic: string; payload: string; correlationData?: string }[] = [];
+  mes.on('message', (topic, p, pkt) => got.push({ topic, payload: p.toString(), ...(pkt.properties?.correlationData ? { correlationData: pkt.properties.correlationData.toString() } : {}) }));
   await new Promise<void>((r) => mes.on('connect', () => mes.subscribe('afg/#', { qos: 1 }, () => r())));
 
   const gw = startGateway(t, dir, {
     site: 'plant-1',
     gateway: 'gw-a',
     dataDir: `${dir}/data`,
-    mqtt: { url: broker.url, clientId: 'gw-a-main', username: 'gw-a', passwordFile: 'gw-a.pw', tls: { ca: 'pki/ca.crt', cert: 'pki/client.crt', key: 'pki/client.key' } },
+    mqtt: {
+      url: broker.url,
+      clientId: 'gw-a-main',
+      username: 'gw-a',
+      passwordFile: 'gw-a.pw',
+      tls: { ca: 'pki/ca.crt', cert: 'pki/client.crt', key: 'pki/client.key' },
+      commands: { actors: [{ id: 'mes-1', role: 'line_system' }, { id: 'sup-7a', role: 'supervisor', tokenSha256: tokenSha256('sup-7a-token') }] },
+    },
     simulation: { enabled: true, scenario: ALERT_STORM, gazeRateHz: 30 },
   });
   await gw.dashboardUrl;
-  await until(() => got.some((m) => m.topic === `${BASE}/alerts`), 60_000, 'an alert through TLS + ACL');
+  const alerts = () => got.filter((m) => m.topic === `${BASE}/alerts`).map((m) => JSON.parse(m.payload) as { id: string; rev: number; wearer: string; kind: string; state: string; role: string });
+  await until(() => alerts().length > 0, 60_000, 'an alert through TLS + ACL');
   t.ok(got.some((m) => m.topic === `${BASE}/status` && JSON.parse(m.payload).state === 'online'), 'status online');
   const h = (await gw.health()) as unknown as Health;
   t.equal(h.mqtt.connected, true);
   t.equal(h.mqtt.lastError, null);
 
-  // a command from the line system is answered on replies (through the ACL both ways)
-  mes.publish(`${BASE}/cmd/alert.ack`, JSON.stringify({ actor: 'nobody', correlationId: 'it-1', alertId: 'x' }), { qos: 1 });
-  await until(() => got.some((m) => m.topic === `${BASE}/replies`), 20_000, 'the reply');
-  const reply = JSON.parse(got.find((m) => m.topic === `${BASE}/replies`)!.payload);
-  t.match(reply, { correlationId: 'it-1', ok: false, code: 'AFG_E_MQTT_COMMAND_UNAUTHORISED' });
+  const replies = () => got.filter((m) => m.topic === `${BASE}/replies`).map((m) => JSON.parse(m.payload) as { correlationId: string; ok: boolean; code?: string; reason?: string; result?: Record<string, unknown> });
+  const command = async (name: string, body: Record<string, unknown>, opts: mqtt.IClientPublishOptions = {}) => {
+    const id = body['correlationId'] as string;
+    await new Promise<void>((r) => mes.publish(`${BASE}/cmd/${name}`, JSON.stringify(body), { qos: 1, ...opts }, () => r()));
+    await until(() => replies().some((x) => x.correlationId === id), 30_000, `the reply to ${id}`);
+    return replies().find((x) => x.correlationId === id)!;
+  };
+
+  // a driver alert: nobody acknowledges it remotely (the real CommandPort refuses by meaning)
+  await until(() => alerts().some((a) => a.role === 'driver' && a.state === 'active'), 60_000, 'a driver alert');
+  const drv = alerts().find((a) => a.role === 'driver' && a.state === 'active')!;
+  t.match(await command('alert.ack', { actor: 'sup-7a', token: 'sup-7a-token', correlationId: 'it-drv', alertId: drv.id }), { ok: false, code: 'AFG_E_COMMAND_UNAUTHORISED' }, 'driver alerts are acknowledged in the cab only');
+
+  // an operator alert, acknowledged by the supervisor (retried if the episode clears first)
+  let acked: { id: string } | null = null;
+  for (let attempt = 0; attempt < 4 && !acked; attempt++) {
+    const seen = new Set(alerts().filter((a) => a.wearer === 'op-2c91').map((a) => a.id));
+    await until(() => alerts().some((a) => a.wearer === 'op-2c91' && a.kind === 'sensor_lost' && a.state === 'active' && a.rev === 0 && !seen.has(a.id)), 60_000, 'a new operator sensor_lost alert');
+    const op = alerts().find((a) => a.wearer === 'op-2c91' && a.kind === 'sensor_lost' && a.rev === 0 && !seen.has(a.id))!;
+    // refusals first: the line system's role, and the supervisor without its token
+    const asLine = await command('alert.ack', { actor: 'mes-1', correlationId: `it-line-${attempt}`, alertId: op.id });
+    t.match(asLine, { ok: false, code: 'AFG_E_COMMAND_UNAUTHORISED' }, 'a line system does not acknowledge alerts');
+    const noToken = await command('alert.ack', { actor: 'sup-7a', correlationId: `it-notoken-${attempt}`, alertId: op.id });
+    t.match(noToken, { ok: false, code: 'AFG_E_MQTT_COMMAND_UNAUTHORISED' }, 'a token-holding actor without its token');
+    t.notOk(alerts().some((a) => a.id === op.id && a.state === 'acked'), 'the refusals changed nothing');
+    const r = await command('alert.ack', { correlationId: `it-ack-${attempt}`, alertId: op.id, note: 'tracker checked' }, { properties: { userProperties: { actor: 'sup-7a', token: 'sup-7a-token' }, responseTopic: `${BASE}/replies/mes-1`, correlationData: Buffer.from(`it-ack-${attempt}`) } });
+    if (!r.ok && r.code === 'AFG_E_COMMAND_CONFLICT') continue; // it cleared before the next tick
+    t.match(r, { ok: true }, `acknowledged: ${r.reason ?? ''}`);
+    acked = op;
+    await until(() => got.some((m) => m.topic === `${BASE}/replies/mes-1` && m.correlationData === `it-ack-${attempt}`), 20_000, 'the reply on the MQTT 5 response topic');
+  }
+  t.ok(acked, 'an operator alert was acknowledged over MQTT');
+  await until(() => alerts().some((a) => a.id === acked!.id && a.state === 'acked'), 30_000, 'the acknowledged alert on the alerts topic');
+  t.equal(alerts().filter((a) => a.id === acked!.id && a.state === 'acked').length, 1, 'one acked transition');
   t.equal(await gw.stop(), 0, 'clean stop');
 });
 
