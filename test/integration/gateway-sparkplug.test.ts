@@ -43,6 +43,7 @@ t.test('the gateway process as a Sparkplug edge node: waits for the primary host
   t.teardown(() => void gw2.kill());
   t.ok(await waitFor(() => host.nbirthBdSeqs.length === 2, 60_000), 'NBIRTH after the restart (the host is still online: retained STATE)');
   t.equal(host.nbirthBdSeqs[1], (bd1 + 1) % 256, 'bdSeq continues from disk');
+  await gw2.dashboardUrl; // fully started (the births come before the dashboard), then stop
   t.equal(await gw2.stop(), 0);
   t.ok(await waitFor(() => host.ndeathBdSeqs.length === 2, 30_000), 'NDEATH at the clean stop');
   t.equal(host.ndeathBdSeqs[1], host.nbirthBdSeqs[1]);
