@@ -78,7 +78,7 @@ export class IvtDetector extends StreamingLabeller {
     this.classify(ended);
   }
 
-  protected restart(): void {
+  protected restart(_endOfStream: boolean): void {
     this.gPos = this.vPos = this.cPos = this.streamStart = this.nIn;
     this.prevValid = -1;
     this.phase = 0;

@@ -24,6 +24,10 @@ export abstract class StreamingLabeller implements GazeEventDetector {
   protected readonly ok: Uint8Array;
   /** NaN = not reported */
   protected readonly open: Float32Array;
+  /** 1 = the device reported the eye closed (openness <= closedOpenness): stored as lost, flagged */
+  protected readonly closed: Uint8Array;
+  /** openness at or below which a sample counts as a closed eye; -Infinity: never */
+  protected closedOpenness = -Infinity;
   /** working label of each held sample; final once released */
   protected readonly lab: Uint8Array;
   /** refused samples that came right after each held sample (released behind it) */
@@ -52,6 +56,7 @@ export abstract class StreamingLabeller implements GazeEventDetector {
     this.y = new Float64Array(c);
     this.ok = new Uint8Array(c);
     this.open = new Float32Array(c);
+    this.closed = new Uint8Array(c);
     this.lab = new Uint8Array(c);
     this.skips = new Uint32Array(c);
     this.q = new Uint8Array(c);
@@ -83,11 +88,13 @@ export abstract class StreamingLabeller implements GazeEventDetector {
       // the stages could not decide within the ring: decide what is held as if the stream ended
       this.overflows++;
       this.advance(true);
-      this.restart();
+      this.restart(false);
     }
     const i = this.nIn & this.mask;
     this.t[i] = t;
-    const good = valid && x === x && y === y && Number.isFinite(x) && Number.isFinite(y);
+    const shut = openness <= this.closedOpenness;
+    const good = valid && !shut && x === x && y === y && Number.isFinite(x) && Number.isFinite(y);
+    this.closed[i] = shut ? 1 : 0;
     this.x[i] = good ? x : NaN;
     this.y[i] = good ? y : NaN;
     this.ok[i] = good ? 1 : 0;
@@ -101,7 +108,7 @@ export abstract class StreamingLabeller implements GazeEventDetector {
   end(): void {
     this.advance(true);
     if (this.nOut !== this.nIn) throw new Error(`${this.name}: ${this.nIn - this.nOut} samples left undecided at end()`);
-    this.restart();
+    this.restart(true);
     this.lastT = -Infinity;
   }
 
@@ -130,8 +137,11 @@ export abstract class StreamingLabeller implements GazeEventDetector {
    */
   protected abstract advance(ended: boolean): void;
 
-  /** Forgets the event state after an end or an overflow: the next sample starts a new stream at index nIn. */
-  protected abstract restart(): void;
+  /**
+   * Forgets the event state after an end (endOfStream: also what was learnt about the stream,
+   * such as noise levels) or an overflow: the next sample starts afresh at index nIn.
+   */
+  protected abstract restart(endOfStream: boolean): void;
 
   private enqueue(label: number): void {
     if (this.qTail - this.qHead === this.q.length) {

@@ -13,6 +13,7 @@ const why = present ? false : `Lund 2013 data not found at ${DATA} (not in the r
 /** stacked kappa floors: detector -> stimulus -> event -> floor */
 const FLOORS: Record<string, Record<string, Record<string, number>>> = {
   ivt: { img: { fixation: 0.74, saccade: 0.63 }, dots: { saccade: 0.54 } },
+  apd: { img: { fixation: 0.75, saccade: 0.84, pso: 0.6, blink: 0.8 }, dots: { fixation: 0.45, saccade: 0.65, pso: 0.45, pursuit: 0.55 } },
 };
 
 for (const [detector, byStim] of Object.entries(FLOORS)) {
