@@ -65,12 +65,13 @@ const COMMANDS: Record<string, Command> = {
   },
   hrv: {
     summary: 'HRV metrics (JSON) from a file with one RR/NN interval in ms per line',
-    usage: 'afg hrv <rr.txt>',
-    options: {},
-    async run(_v, pos) {
+    usage: 'afg hrv <rr.txt> [--correct]  (--correct: remove ectopic/missed beats first, docs/hrv.md)',
+    options: { correct: { type: 'boolean', default: false } },
+    async run(v, pos) {
       if (!pos[0]) throw new AfgError('AFG_E_INPUT_INVALID', 'afg hrv needs a file');
       const { runHrvCli } = await import('../hrv/hrv-cli.ts');
-      process.stdout.write(`${await runHrvCli(pos[0])}\n`);
+      const onRejected = (n: number, total: number) => process.stderr.write(`afg hrv: ${n} of ${total} intervals removed as artefacts\n`);
+      process.stdout.write(`${await runHrvCli(pos[0], { correct: v['correct'] === true, onRejected })}\n`);
       return 0;
     },
   },

@@ -105,3 +105,18 @@ t.test('afg hrv prints the documented keys', async (t) => {
   await writeFile(`${dir}/bad.txt`, '800\nabc\n');
   await t.rejects(runHrvCli(`${dir}/bad.txt`), { code: 'AFG_E_INPUT_INVALID' });
 });
+
+t.test('afg hrv --correct removes artefacts; removed intervals break the succession', async (t) => {
+  const dir = t.testdir();
+  // 800 850 [400: ectopic] 790 800 (30 more 800s so there is something to average)
+  const rr = [...new Array(30).fill(800), 850, 400, 790, 800];
+  await writeFile(`${dir}/rr.txt`, rr.join('\n'));
+  let removed: [number, number] | null = null;
+  const out = JSON.parse(await runHrvCli(`${dir}/rr.txt`, { correct: true, onRejected: (n, total) => (removed = [n, total]) }));
+  t.same(removed, [1, 34]);
+  // adjacent differences: 29 x 0, +50, +10 (790 - 850 is not one): RMSSD = sqrt(2600 / 31)
+  t.ok(Math.abs(out.rmssd - Math.sqrt(2600 / 31)) < 1e-6, `rmssd ${out.rmssd}`);
+  t.equal(out.mean_nni, Math.round(((30 * 800 + 850 + 790 + 800) / 33) * 1e6) / 1e6);
+  const raw = JSON.parse(await runHrvCli(`${dir}/rr.txt`));
+  t.ok(raw.rmssd > 50, `uncorrected, the ectopic beat dominates: ${raw.rmssd}`);
+});
