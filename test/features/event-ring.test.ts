@@ -45,7 +45,7 @@ t.test('a running window equals a fresh walk, whatever the pattern of pushes and
           const sd = Math.sqrt(want.reduce((a, b) => a + (b - m) ** 2, 0) / (want.length - 1));
           if (Math.abs(win.sd - sd) > 1 / 256) return false;
         } else if (!Number.isNaN(win.sd)) return false;
-        const out = new Float64Array(cap);
+        const out = new Float64Array(ring.capacity);
         const k = win.values(out);
         if (JSON.stringify(Array.from(out.subarray(0, k))) !== JSON.stringify(want)) return false;
       }
