@@ -89,7 +89,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
     const epochAtZero = Date.now();
     const now = () => performance.now() - t0;
     const toEpochMs = (t: number) => epochAtZero + t;
-    const inference = await createInferenceEngine({ config: config.inference, baseDir: o.baseDir, dataDir, errors, metrics, log: (level, msg) => log[level](msg) });
+    const inference = await createInferenceEngine({ config: config.inference, baseDir: o.baseDir, dataDir, errors, metrics, fleetSize: config.wearers.length, log: (level, msg) => log[level](msg) });
     cleanup.push(() => inference.close());
     const fleet = new FleetPipeline({ config, bus, toEpochMs, estimator: inference.estimator });
     bus.on('alert', (a) => store.recordAlert(a));
@@ -110,7 +110,8 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
     cleanup.push(() => mqttOut.stop());
 
     if (o.record) {
-      const rec = await recordFleet(fleet, path.resolve(o.record), epochAtZero, config);
+      const m = inference.report().model;
+      const rec = await recordFleet(fleet, path.resolve(o.record), epochAtZero, config, m ? { name: m.name, sha256: m.sha256 } : undefined);
       cleanup.push(() => rec.close());
     }
 

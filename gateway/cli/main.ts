@@ -44,7 +44,8 @@ const COMMANDS: Record<string, Command> = {
       const speed = Number(v['speed']);
       if (!Number.isFinite(speed) || speed < 0) throw new AfgError('AFG_E_INPUT_INVALID', '--speed must be a number >= 0');
       const { replayRecording } = await import('../record/replay.ts');
-      await replayRecording(file, { speed, onAlert: (a) => process.stdout.write(`${JSON.stringify(a)}\n`) });
+      const { estimatorForRecording } = await import('../inference/recording-estimator.ts');
+      await replayRecording(file, { speed, estimatorFor: estimatorForRecording, onAlert: (a) => process.stdout.write(`${JSON.stringify(a)}\n`) });
       return 0;
     },
   },

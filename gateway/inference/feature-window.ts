@@ -141,6 +141,20 @@ export class FeatureHistory {
     return n;
   }
 
+  /**
+   * Copies the raw window, oldest step first, as [frames, width] gateway values at out[at ..];
+   * empty slots are NaN. (Training keeps raw windows, normalises them later with writeStep:
+   * an all-NaN step becomes exactly what `write` makes of an empty slot.)
+   */
+  copyRaw(out: Float32Array, at: number): void {
+    for (let s = 0; s < this.frames; s++) {
+      const slot = (this.head + 1 + s) % this.frames;
+      const to = at + s * this.width;
+      if (this.head >= 0 && this.filled[slot]) out.set(this.values.subarray(slot * this.width, (slot + 1) * this.width), to);
+      else out.fill(NaN, to, to + this.width);
+    }
+  }
+
   /** Writes the window, oldest step first, as [frames, C] at out[at ..]. Empty slots are all-missing. */
   write(layout: FeatureLayout, role: Role, out: Float32Array, at: number): void {
     const C = layout.channels;

@@ -72,6 +72,8 @@ export async function createInferenceEngine(o: {
   errors?: ErrorCounter;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
   metrics?: InferenceMetrics;
+  /** wearers of the gateway: the batch size GPU providers run, warmed up at load */
+  fleetSize?: number;
 }): Promise<InferenceEngine> {
   const cfg = o.config;
   const log = o.log ?? (() => undefined);
@@ -90,7 +92,8 @@ export async function createInferenceEngine(o: {
   };
   const providers = cfg.executionProviders as ExecutionProviderName[];
   if (providers.includes('tensorrt') && options.tensorrt.engineCacheDir) await mkdir(options.tensorrt.engineCacheDir, { recursive: true }).catch(() => undefined);
-  const source: AttentionModelSource = { dir, name, providers, options };
+  const warmupBatches = [...new Set([1, 8, Math.max(1, o.fleetSize ?? 1)])];
+  const source: AttentionModelSource = { dir, name, providers, options, warmupBatches };
   let initial: AttentionModel;
   try {
     initial = await AttentionModel.load(source);

@@ -13,6 +13,8 @@ export interface ModelHolder {
 export interface InferenceRunStats {
   /** rows in the batch (wearers with a basis) */
   rows: number;
+  /** batch size run (rows, or the whole fleet on GPU providers) */
+  batch: number;
   /** duration of the batched run, ms */
   ms: number;
   model: string;
@@ -93,15 +95,20 @@ export class OnnxAttentionEstimator implements AttentionEstimator {
       else rows.push(i);
     }
     if (rows.length === 0) return out;
-    if (this.input.length < rows.length * rowSize) this.input = new Float32Array(Math.max(rows.length, Math.ceil((2 * this.input.length) / rowSize)) * rowSize);
+    // GPU providers get a constant batch (the whole fleet, missing rows all-missing): TensorRT
+    // builds an engine per input shape outside its profile, and a batch that changes with every
+    // sensor loss would rebuild engines at run time. The CPU provider runs just the rows.
+    const batch = model.provider === 'cpu' ? rows.length : frames.length;
+    if (this.input.length < batch * rowSize) this.input = new Float32Array(Math.max(batch, Math.ceil((2 * this.input.length) / rowSize)) * rowSize);
     for (let r = 0; r < rows.length; r++) {
       const i = rows[r]!;
       this.histories.get(frames[i]!.wearer)!.write(layout, roles[i]!, this.input, r * rowSize);
     }
+    if (batch > rows.length) this.input.fill(0, rows.length * rowSize, batch * rowSize);
     const t0 = this.clock();
     let res;
     try {
-      res = await model.run(this.input, rows.length);
+      res = await model.run(this.input, batch);
     } catch (err) {
       this.failedRuns++;
       this.errors?.count('AFG_E_INFERENCE_RUN');
@@ -109,7 +116,7 @@ export class OnnxAttentionEstimator implements AttentionEstimator {
       for (const i of rows) out[i] = this.fallback.estimate(frames[i]!, roles[i]!);
       return out;
     }
-    this.onRun?.({ rows: rows.length, ms: this.clock() - t0, model: model.label });
+    this.onRun?.({ rows: rows.length, batch, ms: this.clock() - t0, model: model.label });
     const labels = model.entry.output.labels;
     for (let r = 0; r < rows.length; r++) {
       const i = rows[r]!;

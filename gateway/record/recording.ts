@@ -15,6 +15,10 @@ export interface RecordingHeader {
   /** epoch ms at gateway time 0, so replayed alerts carry the original wall-clock times */
   epochAtZeroMs: number;
   fleet: FleetConfig;
+  /** the estimator of the live run ('rule-based/1', 'attention-state/1.0.0'); absent in older recordings (rule-based) */
+  estimator?: string;
+  /** the ONNX model it ran, so that a replay runs the same file (sha256) or refuses */
+  model?: { name: string; sha256: string };
 }
 
 type Columns = Record<string, Uint8Array>;
@@ -153,11 +157,13 @@ function toBatch(r: BatchRecord): SampleBatch {
  * Records everything a FleetPipeline is given (batches, vehicle speeds, ticks), so a replay
  * steps it identically. The caller closes the returned writer.
  */
-export async function recordFleet(fleet: FleetPipeline, file: string, epochAtZeroMs: number, config: FleetConfig): Promise<RecordingWriter> {
+export async function recordFleet(fleet: FleetPipeline, file: string, epochAtZeroMs: number, config: FleetConfig, model?: { name: string; sha256: string }): Promise<RecordingWriter> {
   const rec = await RecordingWriter.create(file, {
     format: 'afg-recording',
     version: 1,
     epochAtZeroMs,
+    estimator: fleet.estimatorName,
+    ...(model ? { model } : {}),
     fleet: { site: config.site, gateway: config.gateway, tickMs: config.tickMs, stations: config.stations, wearers: config.wearers, aois: config.aois, ...(config.features ? { features: config.features } : {}) },
   });
   fleet.onIngest((w, b) => rec.batch(w, b));

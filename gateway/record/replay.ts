@@ -3,7 +3,7 @@ import { EventBus } from '../core/event-bus.ts';
 import type { Alert } from '../core/types.ts';
 import type { AttentionEstimator } from '../estimator/attention-estimator.ts';
 import { FleetPipeline } from '../pipeline/fleet-pipeline.ts';
-import { readRecording } from './recording.ts';
+import { readRecording, type RecordingHeader } from './recording.ts';
 
 /**
  * Replays a recording through the same FleetPipeline the live gateway runs. Ticks come from the
@@ -13,10 +13,11 @@ import { readRecording } from './recording.ts';
  * @example
  *   const alerts = await replayRecording('run.afgrec', { speed: 0 });
  */
-export async function replayRecording(file: string, opts: { speed?: number; bus?: EventBus; onAlert?: (a: Alert) => void; estimator?: AttentionEstimator } = {}): Promise<Alert[]> {
+export async function replayRecording(file: string, opts: { speed?: number; bus?: EventBus; onAlert?: (a: Alert) => void; estimator?: AttentionEstimator; estimatorFor?: (header: RecordingHeader) => Promise<AttentionEstimator | undefined> } = {}): Promise<Alert[]> {
   const { header, entries } = await readRecording(file);
   const bus = opts.bus ?? new EventBus();
-  const fleet = new FleetPipeline({ config: header.fleet, bus, toEpochMs: (t) => header.epochAtZeroMs + t, ...(opts.estimator ? { estimator: opts.estimator } : {}) });
+  const estimator = opts.estimator ?? (await opts.estimatorFor?.(header));
+  const fleet = new FleetPipeline({ config: header.fleet, bus, toEpochMs: (t) => header.epochAtZeroMs + t, ...(estimator ? { estimator } : {}) });
   const alerts: Alert[] = [];
   bus.on('alert', (a) => {
     alerts.push(a);

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { ErrorCounter } from '../../gateway/core/errors.ts';
-import type { FeatureFrame, Role } from '../../gateway/core/types.ts';
+import type { AttentionEstimate, FeatureFrame, Role } from '../../gateway/core/types.ts';
 import { FEATURE_NAMES, featureIndex } from '../../gateway/features/feature-names.ts';
 import { AttentionModel } from '../../gateway/inference/attention-model.ts';
 import { FeatureHistory, FeatureLayout } from '../../gateway/inference/feature-window.ts';
@@ -123,4 +123,25 @@ t.test('the window holds the newest frame and older ones one stride apart', asyn
   push(150, 0.9);
   h.write(layout, 'operator', out, 0);
   t.equal(Math.round(out[6]! * 10) / 10, 0.3, 'a repeated time is ignored');
+});
+
+t.test('on a GPU provider the batch is the whole fleet (constant shape for TensorRT), padded rows all-missing; same estimates', async (t) => {
+  const { model } = await setup(t);
+  // the same loaded session, reported as running on CUDA: only the batching policy changes
+  const onGpu = Object.create(model, { provider: { value: 'cuda' } }) as AttentionModel;
+  const batches: number[] = [];
+  const cpu = new OnnxAttentionEstimator({ models: { current: model } });
+  const gpu = new OnnxAttentionEstimator({ models: { current: onGpu }, onRun: (s) => batches.push(s.batch) });
+  const ids = ['op-0001', 'op-0002', 'op-0003', 'dr-0004', 'dr-0005'];
+  const roles: Role[] = ['operator', 'operator', 'operator', 'driver', 'driver'];
+  let a: AttentionEstimate[] = [];
+  let b: AttentionEstimate[] = [];
+  for (let k = 1; k <= 8; k++) {
+    const fr = () => ids.map((w, i) => frame(w, k * 100, { seed: i, valid: i === 2 && k > 5 ? 0 : 1 }));
+    a = await cpu.estimateBatch(fr(), roles);
+    b = await gpu.estimateBatch(fr(), roles);
+  }
+  t.ok(batches.length > 0 && batches.every((n) => n === 5), `every GPU run has batch 5 (${batches.join(',')})`);
+  t.equal(b[2]!.state, 'sensor_lost');
+  for (const i of [0, 1, 3, 4]) t.ok(Math.abs(a[i]!.probs!.drowsy - b[i]!.probs!.drowsy) < 1e-6 && Math.abs(a[i]!.score! - b[i]!.score!) < 1e-6, `wearer ${i}: padding does not change the estimate`);
 });
