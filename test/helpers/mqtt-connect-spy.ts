@@ -15,7 +15,8 @@ export interface ConnectPacket {
 /**
  * A TCP proxy between a client and a broker that parses each connection's CONNECT packet and
  * can cut every connection (as a network failure would: no DISCONNECT, so the broker sends the
- * Will). Everything else is forwarded untouched.
+ * Will), or hold the line closed (a gate: fault tests let a consumer reconnect before the
+ * gateway does). Everything else is forwarded untouched.
  *
  * @example
  *   const spy = await startConnectSpy(broker.port);
@@ -23,10 +24,15 @@ export interface ConnectPacket {
  *   spy.connects[0].will?.qos; // 1
  *   spy.cutAll();
  */
-export async function startConnectSpy(brokerPort: number): Promise<{ url: string; port: number; connects: ConnectPacket[]; cutAll(): void; close(): Promise<void> }> {
+export async function startConnectSpy(brokerPort: number): Promise<{ url: string; port: number; connects: ConnectPacket[]; cutAll(): void; gate(open: boolean): void; close(): Promise<void> }> {
   const connects: ConnectPacket[] = [];
   const pairs = new Set<[Socket, Socket]>();
+  let open = true;
   const server: Server = createServer((client) => {
+    if (!open) {
+      client.destroy(); // as a refused connection would be
+      return;
+    }
     const upstream = connect(brokerPort, '127.0.0.1');
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
@@ -65,6 +71,17 @@ export async function startConnectSpy(brokerPort: number): Promise<{ url: string
         u.destroy();
       }
       pairs.clear();
+    },
+    /** closed: every connection is cut and new ones are refused until it is opened again */
+    gate: (o: boolean) => {
+      open = o;
+      if (!o) {
+        for (const [c, u] of pairs) {
+          c.destroy();
+          u.destroy();
+        }
+        pairs.clear();
+      }
     },
     close: () =>
       new Promise<void>((r) => {
