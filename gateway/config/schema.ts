@@ -312,6 +312,7 @@ export const ConfigSchema = Type.Object(
           'TensorRT execution provider options',
         ),
         cuda: Section({ deviceId: Type.Integer({ minimum: 0, maximum: 63, default: 0 }) }, 'CUDA execution provider options'),
+        cpuThreads: Type.Integer({ minimum: 0, maximum: 64, default: 1, description: "onnxruntime intra-op threads for CPU kernels; 0: onnxruntime's default (one per core)" }),
         hotSwap: Section(
           {
             enabled: Type.Boolean({ default: true }),

@@ -12,11 +12,14 @@ export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
 export interface ProviderOptions {
   tensorrt: { deviceId: number; fp16: boolean; engineCacheDir: string | null; workspaceMb: number };
   cuda: { deviceId: number };
+  /** onnxruntime intra-op threads for CPU kernels; 0: onnxruntime's default (one per core) */
+  cpuThreads: number;
 }
 
 export const DEFAULT_PROVIDER_OPTIONS: ProviderOptions = {
   tensorrt: { deviceId: 0, fp16: true, engineCacheDir: null, workspaceMb: 1024 },
   cuda: { deviceId: 0 },
+  cpuThreads: 1,
 };
 
 /** How one provider fared when the session was created. */
@@ -87,6 +90,7 @@ export async function createSessionWithFallback(
       const session = await ort.InferenceSession.create(model, {
         executionProviders: [providerConfig(p, options)],
         graphOptimizationLevel: 'all',
+        ...(options.cpuThreads > 0 ? { intraOpNumThreads: options.cpuThreads } : {}),
         // onnxruntime prints provider-library failures itself at 'error'; we report them instead
         logSeverityLevel: 4,
         ...(opts.label ? { logId: opts.label } : {}),

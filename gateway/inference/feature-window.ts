@@ -89,8 +89,10 @@ export class FeatureLayout {
  * stride has passed, and the head slot is overwritten by each tick in between). The training
  * code feeds the same class every tick, so the model sees exactly what it was trained on.
  *
- * Cost: one copy of a frame's values per tick; `write` is O(frames x features). Memory:
- * frames x FEATURE_NAMES floats per wearer.
+ * Cost: one copy of a frame's values per tick; `write` normalises only the slots that changed
+ * since the last write (normally the head) and copies the rest from its cache, so a tick costs
+ * O(features) arithmetic plus a copy of frames x channels floats. Memory: frames x
+ * (FEATURE_NAMES + channels) floats per wearer.
  *
  * @example
  *   const h = new FeatureHistory(layout, FEATURE_NAMES.length);
@@ -104,6 +106,11 @@ export class FeatureHistory {
   private readonly values: Float32Array;
   private readonly filled: Uint8Array;
   private readonly gazeOk: Uint8Array;
+  /** normalised steps per slot for the layout and role of the last write; dirty slots are redone */
+  private norm: Float32Array | null = null;
+  private normLayout: FeatureLayout | null = null;
+  private normDriver = -1;
+  private readonly dirty: Uint8Array;
   private head = -1;
   private lastCommitT = -Infinity;
   private lastT = -Infinity;
@@ -115,6 +122,7 @@ export class FeatureHistory {
     this.values = new Float32Array(this.frames * width);
     this.filled = new Uint8Array(this.frames);
     this.gazeOk = new Uint8Array(this.frames);
+    this.dirty = new Uint8Array(this.frames).fill(1);
   }
 
   /** Adds the frame of a tick (times must increase; a repeated time is ignored). */
@@ -132,6 +140,7 @@ export class FeatureHistory {
     if (n < this.width) this.values.fill(NaN, at + n, at + this.width);
     this.filled[this.head] = 1;
     this.gazeOk[this.head] = gazeOk ? 1 : 0;
+    this.dirty[this.head] = 1;
   }
 
   /** Slots holding a frame whose gaze was valid enough for an estimate. */
@@ -157,11 +166,25 @@ export class FeatureHistory {
 
   /** Writes the window, oldest step first, as [frames, C] at out[at ..]. Empty slots are all-missing. */
   write(layout: FeatureLayout, role: Role, out: Float32Array, at: number): void {
+    if (layout.spec.frames !== this.frames) throw new RangeError(`a ${layout.spec.frames}-step layout cannot write a ${this.frames}-step window`);
     const C = layout.channels;
     const driver = role === 'driver' ? 1 : 0;
-    for (let s = 0; s < this.frames; s++) {
-      const slot = (this.head + 1 + s) % this.frames;
-      layout.writeStep(this.head >= 0 && this.filled[slot] ? this.values : null, slot * this.width, driver, out, at + s * C);
+    if (this.norm === null || layout !== this.normLayout || driver !== this.normDriver) {
+      this.norm = new Float32Array(this.frames * C);
+      this.normLayout = layout;
+      this.normDriver = driver;
+      this.dirty.fill(1);
     }
+    const norm = this.norm;
+    for (let slot = 0; slot < this.frames; slot++) {
+      if (!this.dirty[slot]) continue;
+      layout.writeStep(this.head >= 0 && this.filled[slot] ? this.values : null, slot * this.width, driver, norm, slot * C);
+      this.dirty[slot] = 0;
+    }
+    // oldest first: the slots after the head, then those up to it
+    const first = this.head + 1;
+    const tail = this.frames - first;
+    for (let i = 0; i < tail * C; i++) out[at + i] = norm[first * C + i]!;
+    for (let i = 0; i < first * C; i++) out[at + tail * C + i] = norm[i]!;
   }
 }

@@ -89,6 +89,7 @@ export async function createInferenceEngine(o: {
       engineCacheDir: cfg.tensorrt.engineCache ? path.resolve(o.dataDir, cfg.tensorrt.engineCacheDir) : null,
     },
     cuda: { deviceId: cfg.cuda.deviceId },
+    cpuThreads: cfg.cpuThreads,
   };
   const providers = cfg.executionProviders as ExecutionProviderName[];
   if (providers.includes('tensorrt') && options.tensorrt.engineCacheDir) await mkdir(options.tensorrt.engineCacheDir, { recursive: true }).catch(() => undefined);

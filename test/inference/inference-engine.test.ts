@@ -18,6 +18,7 @@ t.test('inference.estimator selects the rule-based estimator, onnx (inference.mo
   t.equal(d.inference.estimator, 'rule-based');
   t.same(d.inference.tensorrt, { deviceId: 0, fp16: true, workspaceMb: 1024, engineCache: true, engineCacheDir: 'tensorrt-cache' });
   t.same(d.inference.hotSwap, { enabled: true, pollMs: 2000 });
+  t.equal(d.inference.cpuThreads, 1);
 
   const rb = await createInferenceEngine({ config: d.inference, baseDir: ROOT, dataDir: ROOT });
   t.equal(rb.kind, 'rule-based');
