@@ -10,6 +10,16 @@ export interface FloorEventStreamOptions {
   maxBufferedBytes?: number;
   /** epoch clock for the heartbeat's server time (injectable for tests) */
   now?: () => number;
+  /** floor mode: the site's other gateways, sent as `site` (snapshot), `site-gateway` (one changed) and `site-health` (with each heartbeat) */
+  site?: SiteSource;
+}
+
+/** What the stream needs of a SiteFloor. */
+export interface SiteSource {
+  snapshot(): unknown;
+  view(gateway: string): unknown;
+  health(): unknown;
+  subscribe(fn: (gateway: string) => void): () => void;
 }
 
 /**
@@ -32,6 +42,9 @@ export class FloorEventStream {
   private readonly flushTimer: NodeJS.Timeout;
   private readonly heartbeatTimer: NodeJS.Timeout;
   private unsubscribe: () => void = () => undefined;
+  private unsubscribeSite: () => void = () => undefined;
+  private readonly pendingGateways = new Set<string>();
+  private readonly site: SiteSource | undefined;
   private readonly maxBufferedBytes: number;
   private readonly now: () => number;
   private closed = false;
@@ -53,8 +66,16 @@ export class FloorEventStream {
       else if (e.type === 'alert') this.send('alert', e.alert);
       else this.send('decision', e.decision);
     });
+    this.site = opts.site;
+    if (this.site) {
+      this.send('site', this.site.snapshot());
+      this.unsubscribeSite = this.site.subscribe((g) => this.pendingGateways.add(g));
+    }
     this.flushTimer = setInterval(() => this.flush(), coalesceMs);
-    this.heartbeatTimer = setInterval(() => this.send('heartbeat', { serverTime: this.now() }), heartbeatMs);
+    this.heartbeatTimer = setInterval(() => {
+      this.send('heartbeat', { serverTime: this.now() });
+      if (this.site) this.send('site-health', this.site.health());
+    }, heartbeatMs);
     res.on('close', () => this.close());
     res.on('error', () => this.close());
   }
@@ -71,6 +92,8 @@ export class FloorEventStream {
     clearInterval(this.flushTimer);
     clearInterval(this.heartbeatTimer);
     this.unsubscribe();
+    this.unsubscribeSite();
+    this.pendingGateways.clear();
     this.pendingWearers.clear();
     this.pendingDevices.clear();
     if (!this.res.writableEnded) this.res.end();
@@ -82,6 +105,12 @@ export class FloorEventStream {
     this.pendingWearers.clear();
     for (const d of this.pendingDevices.values()) this.send('device', d);
     this.pendingDevices.clear();
+    if (this.site && this.pendingGateways.size) {
+      // '*' (the broker connection changed) sends the whole site once; otherwise each changed gateway
+      if (this.pendingGateways.has('*')) this.send('site', this.site.snapshot());
+      else for (const g of this.pendingGateways) this.send('site-gateway', this.site.view(g));
+      this.pendingGateways.clear();
+    }
   }
 
   private send(event: string, data: unknown): void {

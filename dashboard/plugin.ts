@@ -15,6 +15,7 @@ import { readRoutes, type DashboardRecords, type EffectSummaryRow, type RawGazeS
 import { ThroughputMeter } from './throughput-meter.ts';
 import { buildUi } from './ui-bundle.ts';
 import type { FloorHistory } from './wearer-history.ts';
+import { SiteSnapshotSchema, type SiteFloor } from './site-floor.ts';
 import { writeRoutes } from './write-routes.ts';
 
 export type { HealthReport } from './health-report.ts';
@@ -45,6 +46,8 @@ export interface DashboardOptions {
   /** dashboard.allowRawGaze: without it the raw gaze route refuses (403) whatever source is given */
   allowRawGaze?: boolean;
   rawGaze?: RawGazeSource;
+  /** floor mode: the site's other gateways from the site broker */
+  site?: SiteFloor;
   /** SSE heartbeat period, ms (the page turns stale after 5 s without an event) */
   heartbeatMs?: number;
   /** per-wearer SSE updates are coalesced to at most one per this period, ms */
@@ -168,6 +171,9 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app:
     ...(opts.rawGaze ? { rawGaze: opts.rawGaze } : {}),
   });
 
+  const site = opts.site;
+  app.get('/api/site', { schema: { response: { 200: { anyOf: [SiteSnapshotSchema, { type: 'null' }] } } } }, async () => site?.snapshot() ?? null);
+
   app.get('/api/events', { schema: { response: { 200: { type: 'string' } } } }, (req, reply) => {
     reply.hijack();
     const res = reply.raw;
@@ -181,7 +187,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app:
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    const stream = new FloorEventStream(opts.floor, res, { heartbeatMs: opts.heartbeatMs, coalesceMs: opts.wearerPeriodMs });
+    const stream = new FloorEventStream(opts.floor, res, { heartbeatMs: opts.heartbeatMs, coalesceMs: opts.wearerPeriodMs, ...(site ? { site } : {}) });
     streams.add(stream);
     stream.onClose(() => streams.delete(stream));
     req.raw.on('close', () => stream.close());

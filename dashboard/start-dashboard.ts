@@ -14,6 +14,7 @@ import { RawGazeTap } from './raw-gaze-tap.ts';
 import type { EffectSummaryRow } from './read-routes.ts';
 import { storeRecords, type StoreLike } from './store-records.ts';
 import { FloorHistory } from './wearer-history.ts';
+import { SiteFloor } from './site-floor.ts';
 
 type DashboardConfig = GatewayConfig['dashboard'];
 
@@ -49,6 +50,8 @@ export interface DashboardServerOptions {
   store?: StoreLike;
   /** effect evaluation summary per decision kind and station */
   effects?: () => EffectSummaryRow[];
+  /** the broker this gateway publishes to (floor mode's default site broker) */
+  brokerUrl?: string;
   log: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
@@ -57,6 +60,8 @@ export interface DashboardServer {
   floor: FloorState;
   /** only when dashboard.allowRawGaze: feed it the gaze batches */
   rawGaze: RawGazeTap | null;
+  /** floor mode's view of the site, when enabled */
+  site: SiteFloor | null;
   close(): Promise<void>;
 }
 
@@ -99,6 +104,26 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
     o.log('warn', `dashboard on ${d.host} without dashboard.tls: passwords and session cookies cross the network in clear unless a TLS proxy is in front`);
   }
 
+  let site: SiteFloor | null = null;
+  const fm = d.floorMode;
+  if (fm.enabled) {
+    const url = fm.url ?? o.brokerUrl;
+    if (!url) throw new AfgError('AFG_E_CONFIG_INVALID', 'dashboard.floorMode.url is needed: this gateway has no broker URL to default to', { path: '/dashboard/floorMode/url' });
+    const own = fm.url === null;
+    site = new SiteFloor({
+      url,
+      site: fm.site ?? config.site,
+      self: config.gateway,
+      username: fm.username ?? (own ? config.mqtt.username : null),
+      password: fm.password ?? (own ? config.mqtt.password : null),
+      errors: o.errors,
+      offlineAfterMs: fm.offlineAfterS * 1000,
+      maxGateways: fm.maxGateways,
+      maxWearersPerGateway: fm.maxWearersPerGateway,
+    });
+    site.start();
+  }
+
   const app: FastifyInstance = (https ? Fastify({ logger: false, https }) : Fastify({ logger: false })) as FastifyInstance;
   const opts: DashboardOptions = {
     floor,
@@ -114,11 +139,13 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
     ...(o.store ? { records: storeRecords(o.store) } : {}),
     ...(o.effects ? { effects: o.effects } : {}),
     ...(rawGaze ? { rawGaze } : {}),
+    ...(site ? { site } : {}),
   };
   try {
     await app.register(dashboardPlugin, opts);
     await app.listen({ host: d.host, port: d.port });
   } catch (err) {
+    await site?.stop();
     history.close();
     floor.close();
     await app.close().catch(() => undefined);
@@ -130,8 +157,10 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
     url: `${https ? 'https' : 'http'}://${host}:${port}`,
     floor,
     rawGaze,
+    site,
     close: async () => {
       await app.close();
+      await site?.stop();
       history.close();
       floor.close();
     },

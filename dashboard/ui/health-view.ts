@@ -8,8 +8,11 @@ import type { DeviceStatusJson, GatewayStatusJson } from './types.ts';
 
 const LOW_BATTERY = 20;
 
+/** Below this share of valid samples the signal is marked abnormal (shape and word, not colour alone). */
+const POOR_VALIDITY = 0.5;
+
 export function signalText(d: DeviceStatusJson): string {
-  const parts = [`${Math.round(d.validity * 100)} % valid`];
+  const parts = [`${d.validity < POOR_VALIDITY ? '▲ ' : ''}${Math.round(d.validity * 100)} % valid`];
   const q = d.quality;
   if (q) {
     if (q.droppedFrames) parts.push(`${q.droppedFrames} lost`);
@@ -31,7 +34,7 @@ export function contactText(d: DeviceStatusJson): string {
 }
 
 export function deviceRow(d: DeviceStatusJson): HTMLTableRowElement {
-  const abnormal = d.state !== 'connected' || d.contact === 'no_contact' || (d.battery !== null && d.battery < LOW_BATTERY);
+  const abnormal = d.state !== 'connected' || d.contact === 'no_contact' || (d.battery !== null && d.battery < LOW_BATTERY) || d.validity < POOR_VALIDITY;
   return el(
     'tr',
     { class: abnormal ? 'abnormal' : '', 'data-device': d.device },

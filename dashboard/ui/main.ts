@@ -11,6 +11,7 @@ import { applyAlert, applyDecision, applyDevice, applySnapshot, applyWearer, mod
 import { refreshSession, setupSession, signedOut } from './session-view.ts';
 import type { AlertJson, DecisionJson, DeviceStatusJson, FloorSnapshotJson, WearerViewJson } from './types.ts';
 import { openWearer, setupWearerDetail } from './wearer-detail.ts';
+import { onSite, onSiteGateway, onSiteHealth } from './site-view.ts';
 
 let frame = 0;
 
@@ -72,6 +73,9 @@ connect(
       applyDevice(d as DeviceStatusJson);
       schedule();
     },
+    site: onSite,
+    'site-gateway': onSiteGateway,
+    'site-health': onSiteHealth,
   },
   () => void refreshSession(),
 );
