@@ -11,9 +11,16 @@ import type { FastifySchemaCompiler } from 'fastify';
  * @example
  *   app.setValidatorCompiler(dashboardValidatorCompiler());
  */
+// one pair per process: ajv caches compiled schemas by object, so routes (and dashboards in one
+// process) that share a schema compile it once
+let pair: { strict: Ajv; lenient: Ajv } | null = null;
+
 export function dashboardValidatorCompiler(): FastifySchemaCompiler<unknown> {
-  const strict = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
-  const lenient = new Ajv({ coerceTypes: true, removeAdditional: true, useDefaults: true, allErrors: false, strict: false });
+  pair ??= {
+    strict: new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false }),
+    lenient: new Ajv({ coerceTypes: true, removeAdditional: true, useDefaults: true, allErrors: false, strict: false }),
+  };
+  const { strict, lenient } = pair;
   return ({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? strict : lenient;
     return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;

@@ -14,6 +14,7 @@ import { RawGazeTap } from './raw-gaze-tap.ts';
 import type { EffectSummaryRow } from './read-routes.ts';
 import { storeRecords, type StoreLike } from './store-records.ts';
 import { FloorHistory } from './wearer-history.ts';
+import { buildUi } from './ui-bundle.ts';
 import { SiteFloor } from './site-floor.ts';
 
 type DashboardConfig = GatewayConfig['dashboard'];
@@ -33,6 +34,15 @@ export function checkDashboardBind(d: DashboardConfig): void {
   if (d.auth.users.length === 0) {
     throw new AfgError('AFG_E_DASHBOARD_INSECURE_BIND', `dashboard.host ${d.host} is not a loopback address and no supervisor accounts are configured (dashboard.auth.users); add users with \`afg hash-password\`, or bind 127.0.0.1`, { path: '/dashboard/host' });
   }
+}
+
+/**
+ * Starts bundling the UI right away (esbuild runs in its own process), so that it overlaps with
+ * the rest of the gateway's start instead of adding to it. A failure is reported where the
+ * dashboard starts (the bundle is built again there).
+ */
+export function prewarmDashboard(d: DashboardConfig): void {
+  if (d.enabled) buildUi().catch(() => undefined);
 }
 
 export interface DashboardServerOptions {

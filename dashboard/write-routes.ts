@@ -4,7 +4,6 @@ import { Type } from '@sinclair/typebox';
 import type { ErrorCounter } from '../gateway/core/errors.ts';
 import type { CommandPort } from '../gateway/commands/command-port.ts';
 import { AckAlertCommand, CommandReply, ShelveAlertCommand, type GatewayCommand } from '../gateway/commands/command-schemas.ts';
-import { ErrorSchema } from './api-schemas.ts';
 import { supervisorGuard, type RequestWithSupervisor } from './auth/supervisor-guard.ts';
 import type { DashboardAuth } from './auth/supervisor-auth.ts';
 
@@ -14,9 +13,18 @@ const NoteBody = Type.Object({ note: Type.Optional(AckAlertCommand.properties.no
 const ShelveBody = Type.Object({ forS: ShelveAlertCommand.properties.forS, note: Type.Optional(ShelveAlertCommand.properties.note) }, Strict);
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }, Strict);
 
-// 400/403/503 can be either a refusal before the port (ErrorSchema) or the port's own reply
-const Refusal = Type.Union([CommandReply, ErrorSchema]);
-const Replies = { 200: CommandReply, 400: Refusal, 401: ErrorSchema, 403: Refusal, 404: CommandReply, 409: CommandReply, 422: CommandReply, 503: Refusal };
+// a refusal is either the dashboard's own (code, message) or the port's reply (code, reason, ids):
+// one flat schema for both, not a union, keeps the serialisers cheap to compile at start
+const Refusal = Type.Object({
+  code: Type.String(),
+  message: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String()),
+  correlationId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  command: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  ok: Type.Optional(Type.Boolean()),
+  ts: Type.Optional(Type.Integer()),
+});
+const Replies = { 200: CommandReply, '4xx': Refusal, '5xx': Refusal };
 
 /** HTTP status for the port's refusal codes (gateway/core/errors.ts); any other refusal is 422. */
 const REFUSAL_STATUS: Record<string, number> = {

@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 import type { NobleLike } from '../../firmware-bridge/ble/noble-loader.ts';
 import { loadScenario } from '../../firmware-bridge/simulator/scenario.ts';
 import type { HealthReport } from '../../dashboard/plugin.ts';
-import { checkDashboardBind, startDashboardServer, type DashboardServer } from '../../dashboard/start-dashboard.ts';
+import { checkDashboardBind, prewarmDashboard, startDashboardServer, type DashboardServer } from '../../dashboard/start-dashboard.ts';
 import { createGatewayMetrics } from '../../dashboard/gateway-metrics.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import { EventBus } from '../core/event-bus.ts';
@@ -68,6 +68,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
   const log = o.logger ?? pino({ level: o.config.logLevel });
   let config = o.config;
   checkDashboardBind(config.dashboard);
+  prewarmDashboard(config.dashboard);
   const dataDir = path.resolve(o.baseDir, config.dataDir);
   const cleanup: (() => Promise<void>)[] = [];
   const undo = async () => {
