@@ -1,6 +1,7 @@
 import type { ErrorCounter } from '../../gateway/core/errors.ts';
 import type { DeviceId } from '../../gateway/core/types.ts';
-import { BleWearableLink, ReconnectBackoff, type BleBatchSink, type BleLinkStatus, type BleWearableConfig } from './ble-wearable-link.ts';
+import { BleWearableLink, type BleBatchSink, type BleLinkStatus, type BleWearableConfig } from './ble-wearable-link.ts';
+import { ReconnectBackoff } from '../link/reconnect-backoff.ts';
 import { loadNoble, type NobleLike, type NoblePeripheralLike } from './noble-loader.ts';
 
 export interface BleTransportOptions {

@@ -5,6 +5,8 @@ import { HEART_RATE_MEASUREMENT_UUID, heartRateNotificationToBatches } from './h
 import type { NobleCharacteristicLike, NoblePeripheralLike, NobleServiceLike } from './noble-loader.ts';
 import { buildStart, parsePmdResponse, PMD_CONTROL_POINT_UUID, PMD_DATA_UUID, PmdMeasurement, type PmdResponse, type PmdStartSettings } from './pmd-control-point.ts';
 import { PmdFrameDecoder } from './pmd-data-frame.ts';
+import { LinkSupervisor } from '../link/link-supervisor.ts';
+import { ReconnectBackoff } from '../link/reconnect-backoff.ts';
 
 /** One configured wearable. Matching needs every given criterion; none given = the kind's default. */
 export interface BleWearableConfig {
@@ -51,32 +53,8 @@ export function normaliseUuid(u: string): string {
 
 const normaliseAddress = (a: string) => a.toLowerCase().replace(/[^0-9a-f]/g, '');
 
-/**
- * Exponential reconnect delays: initial, x2 each failure, capped; reset once connected.
- *
- * @example const b = new ReconnectBackoff(500, 30000); b.next(); // 500, then 1000, 2000, ...
- */
-export class ReconnectBackoff {
-  private readonly initialMs: number;
-  private readonly maxMs: number;
-  attempt = 0;
-
-  constructor(initialMs: number, maxMs: number) {
-    if (!(initialMs > 0) || !(maxMs >= initialMs)) throw new RangeError('backoff needs 0 < initialMs <= maxMs');
-    this.initialMs = initialMs;
-    this.maxMs = maxMs;
-  }
-
-  next(): number {
-    const d = Math.min(this.maxMs, this.initialMs * 2 ** this.attempt);
-    this.attempt++;
-    return d;
-  }
-
-  reset(): void {
-    this.attempt = 0;
-  }
-}
+/** Moved to firmware-bridge/link/ (shared by every link); re-exported for existing imports. */
+export { ReconnectBackoff };
 
 function withTimeout<T>(ms: number, what: string, run: (done: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -115,13 +93,12 @@ export class BleWearableLink {
   private readonly onBatch: BleBatchSink;
   private readonly onStatus: (s: BleLinkStatus) => void;
   private readonly now: () => number;
-  private readonly backoff: ReconnectBackoff;
+  private readonly sup: LinkSupervisor;
   private readonly opTimeoutMs: number;
   private readonly name: string | undefined;
   private readonly address: string | undefined;
   private readonly service: string | undefined;
   private peripheral: NoblePeripheralLike | null = null;
-  private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private pmd: PmdFrameDecoder | null = null;
   private pendingPmd: ((r: PmdResponse) => void) | null = null;
@@ -137,7 +114,9 @@ export class BleWearableLink {
     this.onBatch = opts.onBatch;
     this.onStatus = opts.onStatus;
     this.now = opts.now;
-    this.backoff = opts.backoff;
+    // no silence watchdog here: a strap's silence is judged by its runtime (LinkHealth)
+    this.sup = new LinkSupervisor({ device: c.id, errors: opts.errors, backoff: opts.backoff, reconnect: () => void this.connect() });
+    this.sup.start();
     this.opTimeoutMs = opts.opTimeoutMs;
     const none = c.name === undefined && c.address === undefined && c.service === undefined;
     this.name = none && c.kind === 'polar-h10' ? 'Polar H10' : c.name;
@@ -179,7 +158,7 @@ export class BleWearableLink {
 
   /** Adapter went away (powered off): drop the timer; `resume` reconnects when it is back. */
   suspend(): void {
-    this.clearTimer();
+    this.sup.cancelRetry();
     if (!this.stopped) this.setState(this.peripheral ? 'backoff' : 'waiting');
   }
 
@@ -190,7 +169,7 @@ export class BleWearableLink {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.clearTimer();
+    this.sup.stop();
     const p = this.peripheral;
     if (p && (p.state === 'connected' || p.state === 'connecting')) {
       if (p.state === 'connecting') p.cancelConnect();
@@ -199,28 +178,19 @@ export class BleWearableLink {
     this.setState('stopped');
   }
 
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
   private onDisconnect(): void {
     this.pendingPmd = null;
     // stopped, or a failed setup that already counted and scheduled its retry
-    if (this.stopped || this.timer) return;
+    if (this.stopped || this.sup.retryPending) return;
     this.errors.count('AFG_E_DEVICE_IO');
     this.scheduleReconnect('disconnected');
   }
 
   private scheduleReconnect(error?: string): void {
-    if (this.stopped || this.timer) return;
-    const delay = this.backoff.next();
-    this.st.attempts = this.backoff.attempt;
+    if (this.stopped || this.sup.retryPending) return;
+    this.sup.retry();
+    this.st.attempts = this.sup.attempt;
     this.setState('backoff', error);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.connect();
-    }, delay);
   }
 
   private async connect(): Promise<void> {
@@ -231,7 +201,7 @@ export class BleWearableLink {
       await withTimeout<void>(this.opTimeoutMs, 'connect', (done) => p.connect((err) => done(err)));
       await this.setup(p);
       if (this.stopped) return;
-      this.backoff.reset();
+      this.sup.resetBackoff();
       this.st.attempts = 0;
       this.st.mtu = p.mtu ?? null;
       this.setState('connected', undefined);

@@ -22,6 +22,7 @@
 import { Socket } from 'node:net';
 import type { ErrorCounter } from '../../gateway/core/errors.ts';
 import type { GazeBatch } from '../../gateway/core/types.ts';
+import { LinkSupervisor, type SensorLostEvent } from '../link/link-supervisor.ts';
 import { OpenGazeParser, type OpenGazeParserStats, type OpenGazeReply } from './open-gaze-parser.ts';
 
 export const GAZEPOINT_DEFAULT_PORT = 4242;
@@ -97,24 +98,16 @@ export class GazepointLink {
   private readonly host: string;
   private readonly port: number;
   private readonly now: () => number;
-  private readonly silenceMs: number;
-  private readonly initialMs: number;
-  private readonly maxMs: number;
   private readonly connectTimeoutMs: number;
   private readonly enable: readonly string[];
   private readonly parser: OpenGazeParser;
+  private readonly sup: LinkSupervisor;
   private socket: Socket | null = null;
   private connected = false;
   private state: GazepointLinkState = 'idle';
   private stopped = true;
-  private attempt = 0;
-  private retryDelayMs: number | null = null;
   private connects = 0;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private watchdog: NodeJS.Timeout | null = null;
-  private silentSince = 0;
   private lastSampleAt: number | null = null;
-  private lost = false;
   private streaming = false;
   private refused: string[] = [];
   private lastError: string | null = null;
@@ -128,17 +121,24 @@ export class GazepointLink {
     this.host = opts.host ?? '127.0.0.1';
     this.port = opts.port ?? GAZEPOINT_DEFAULT_PORT;
     if (!Number.isInteger(this.port) || this.port < 1 || this.port > 65535) throw new RangeError(`GazepointLink: port must be 1..65535, got ${this.port}`);
-    this.silenceMs = opts.sensorLostAfterMs ?? 2000;
-    this.initialMs = opts.backoff?.initialMs ?? 250;
-    this.maxMs = opts.backoff?.maxMs ?? 10_000;
+    const silenceMs = opts.sensorLostAfterMs ?? 2000;
+    const initialMs = opts.backoff?.initialMs ?? 250;
+    const maxMs = opts.backoff?.maxMs ?? 10_000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 3000;
-    if (!(this.silenceMs > 0)) throw new RangeError(`sensorLostAfterMs must be > 0, got ${this.silenceMs}`);
-    if (!(this.initialMs > 0) || !(this.maxMs >= this.initialMs)) throw new RangeError('backoff: need 0 < initialMs <= maxMs');
+    if (!(silenceMs > 0)) throw new RangeError(`sensorLostAfterMs must be > 0, got ${silenceMs}`);
+    if (!(initialMs > 0) || !(maxMs >= initialMs)) throw new RangeError('backoff: need 0 < initialMs <= maxMs');
     if (!(this.connectTimeoutMs > 0)) throw new RangeError('connectTimeoutMs must be > 0');
     this.enable = opts.enable ?? GAZEPOINT_DEFAULT_ENABLE;
     for (const id of this.enable) if (!ID_RE.test(id)) throw new RangeError(`GazepointLink: bad ENABLE_SEND id ${JSON.stringify(id)}`);
     this.opts = opts;
     this.now = opts.now ?? (() => performance.now());
+    this.sup = new LinkSupervisor({
+      device: opts.device,
+      errors: opts.errors,
+      backoff: { initialMs, maxMs },
+      reconnect: () => this.connect(),
+      silence: { afterMs: silenceMs, now: this.now, onLost: (e) => this.onLost(e) },
+    });
     this.parser = new OpenGazeParser({
       device: opts.device,
       errors: opts.errors,
@@ -152,19 +152,13 @@ export class GazepointLink {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.silentSince = this.now();
-    this.lost = false;
-    const tick = Math.max(10, Math.min(250, this.silenceMs / 4));
-    this.watchdog = setInterval(() => this.checkSilence(), tick);
+    this.sup.start();
     this.connect();
   }
 
   async close(): Promise<void> {
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.watchdog) clearInterval(this.watchdog);
-    this.retryTimer = null;
-    this.watchdog = null;
+    this.sup.stop();
     const socket = this.socket;
     this.socket = null;
     this.connected = false;
@@ -184,8 +178,8 @@ export class GazepointLink {
       port: this.port,
       socketOpen: this.connected,
       reconnects: Math.max(0, this.connects - 1),
-      attempt: this.attempt,
-      retryDelayMs: this.retryDelayMs,
+      attempt: this.sup.attempt,
+      retryDelayMs: this.sup.retryDelayMs,
       lastSampleAt: this.lastSampleAt,
       streaming: this.streaming,
       refused: [...this.refused],
@@ -203,7 +197,7 @@ export class GazepointLink {
 
   private connect(): void {
     if (this.stopped) return;
-    this.setState(this.lost ? 'sensor_lost' : 'connecting');
+    this.setState(this.sup.lost ? 'sensor_lost' : 'connecting');
     const socket = new Socket();
     this.socket = socket;
     let opened = false;
@@ -220,13 +214,8 @@ export class GazepointLink {
       this.connected = false;
       this.streaming = false;
       this.parser.end();
-      if (opened) {
-        this.opts.errors.count('AFG_E_DEVICE_IO');
-        this.lastError = this.lastError ?? 'server closed the connection';
-        this.attempt = 0;
-      } else if (this.attempt === 0) {
-        this.opts.errors.count('AFG_E_DEVICE_IO'); // once per outage, not per retry
-      }
+      if (opened) this.lastError = this.lastError ?? 'server closed the connection';
+      this.sup.outage(); // once per outage, not per retry
       this.scheduleRetry();
     });
     socket.on('data', (chunk: Buffer) => {
@@ -240,7 +229,8 @@ export class GazepointLink {
       socket.setNoDelay(true);
       socket.setKeepAlive(true, 5000);
       this.connected = true;
-      this.attempt = 0;
+      this.sup.outageOver();
+      this.sup.resetBackoff();
       this.connects++;
       this.lastError = null;
       this.refused = [];
@@ -249,30 +239,20 @@ export class GazepointLink {
       for (const id of this.enable) out += `<SET ID="${id}" STATE="1" />\r\n`;
       out += '<SET ID="ENABLE_SEND_DATA" STATE="1" />\r\n';
       socket.write(out);
-      this.setState(this.lost ? 'sensor_lost' : 'connected');
+      this.setState(this.sup.lost ? 'sensor_lost' : 'connected');
     });
   }
 
   private scheduleRetry(): void {
     if (this.stopped) return;
-    const delay = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.attempt, 30));
-    this.attempt++;
-    this.retryDelayMs = delay;
-    this.setState(this.lost ? 'sensor_lost' : 'connecting');
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.connect();
-    }, delay);
+    this.sup.retry();
+    this.setState(this.sup.lost ? 'sensor_lost' : 'connecting');
   }
 
   private batch(b: GazeBatch): void {
     const at = this.chunkAt;
     this.lastSampleAt = at;
-    this.silentSince = at;
-    if (this.lost || this.state !== 'connected') {
-      this.lost = false;
-      this.setState('connected');
-    }
+    if (this.sup.heard(at) || this.state !== 'connected') this.setState('connected');
     this.opts.onBatch(b, at);
   }
 
@@ -285,15 +265,11 @@ export class GazepointLink {
     this.opts.onReply?.(r, this.chunkAt);
   }
 
-  private checkSilence(): void {
-    if (this.stopped || this.lost) return;
-    const at = this.now();
-    const silent = at - this.silentSince;
-    if (silent < this.silenceMs) return;
-    this.lost = true;
-    this.opts.errors.count('AFG_E_SENSOR_LOST');
+  /** The supervisor counted AFG_E_SENSOR_LOST for this silence episode. */
+  private onLost(e: SensorLostEvent): void {
+    if (this.stopped) return;
     this.setState('sensor_lost');
-    this.opts.onSensorLost?.({ device: this.opts.device, silentForMs: silent, atMs: at });
+    this.opts.onSensorLost?.(e);
   }
 
   private setState(s: GazepointLinkState): void {

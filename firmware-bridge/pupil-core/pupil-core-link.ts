@@ -29,6 +29,7 @@
 import * as zmq from 'zeromq';
 import type { ErrorCounter } from '../../gateway/core/errors.ts';
 import type { GazeBatch } from '../../gateway/core/types.ts';
+import { LinkSupervisor, type SensorLostEvent } from '../link/link-supervisor.ts';
 import { PupilDatumDecoder, type PupilDatumDecoderStats } from './pupil-datum-decoder.ts';
 
 /** Pupil Remote's default port (Pupil Capture → Network API plugin). */
@@ -97,11 +98,10 @@ export class PupilCoreLink {
   private readonly now: () => number;
   private readonly silenceMs: number;
   private readonly reqTimeoutMs: number;
-  private readonly initialMs: number;
-  private readonly maxMs: number;
   private readonly flushMs: number;
   private readonly maxBatch: number;
   private readonly decoder: PupilDatumDecoder;
+  private readonly sup: LinkSupervisor;
   private state: PupilCoreLinkState = 'idle';
   private stopped = true;
   private session = 0;
@@ -109,16 +109,9 @@ export class PupilCoreLink {
   private sub: zmq.Subscriber | null = null;
   private subPort: number | null = null;
   private opens = 0;
-  private attempt = 0;
-  private retryDelayMs: number | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private watchdog: NodeJS.Timeout | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
-  private silentSince = 0;
   private lastMessageAt: number | null = null;
   private lastArrival = 0;
-  private lost = false;
-  private outage = false;
   private clockOffsetMs: number | null = null;
   private rttMs: number | null = null;
   private lastError: string | null = null;
@@ -131,19 +124,26 @@ export class PupilCoreLink {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`remotePort must be 1..65535, got ${port}`);
     this.silenceMs = opts.sensorLostAfterMs ?? 2000;
     this.reqTimeoutMs = opts.requestTimeoutMs ?? 2000;
-    this.initialMs = opts.backoff?.initialMs ?? 250;
-    this.maxMs = opts.backoff?.maxMs ?? 10_000;
+    const initialMs = opts.backoff?.initialMs ?? 250;
+    const maxMs = opts.backoff?.maxMs ?? 10_000;
     this.flushMs = opts.flushIntervalMs ?? 20;
     this.maxBatch = opts.maxBatch ?? 256;
     if (!(this.silenceMs > 0)) throw new RangeError(`sensorLostAfterMs must be > 0, got ${this.silenceMs}`);
     if (!(this.reqTimeoutMs > 0)) throw new RangeError(`requestTimeoutMs must be > 0, got ${this.reqTimeoutMs}`);
-    if (!(this.initialMs > 0) || !(this.maxMs >= this.initialMs)) throw new RangeError('backoff: need 0 < initialMs <= maxMs');
+    if (!(initialMs > 0) || !(maxMs >= initialMs)) throw new RangeError('backoff: need 0 < initialMs <= maxMs');
     if (!(this.flushMs > 0)) throw new RangeError(`flushIntervalMs must be > 0, got ${this.flushMs}`);
     if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new RangeError(`maxBatch must be an integer >= 1, got ${this.maxBatch}`);
     this.opts = opts;
     this.host = opts.host ?? '127.0.0.1';
     this.remotePort = port;
     this.now = opts.now ?? (() => performance.now());
+    this.sup = new LinkSupervisor({
+      device: opts.device,
+      errors: opts.errors,
+      backoff: { initialMs, maxMs },
+      reconnect: () => void this.connect(),
+      silence: { afterMs: this.silenceMs, now: this.now, onLost: (e) => this.onLost(e), whileSilent: (_s, at) => this.whileSilent(at) },
+    });
     this.decoder = new PupilDatumDecoder({
       device: opts.device,
       errors: opts.errors,
@@ -155,10 +155,7 @@ export class PupilCoreLink {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.silentSince = this.now();
-    this.lost = false;
-    const tick = Math.max(10, Math.min(250, this.silenceMs / 4));
-    this.watchdog = setInterval(() => this.checkSilence(), tick);
+    this.sup.start();
     this.flushTimer = setInterval(() => this.flush(), this.flushMs);
     void this.connect();
   }
@@ -167,8 +164,9 @@ export class PupilCoreLink {
   async close(): Promise<void> {
     if (this.stopped && this.state !== 'idle') return;
     this.stopped = true;
-    for (const t of [this.retryTimer, this.watchdog, this.flushTimer]) if (t) clearTimeout(t);
-    this.retryTimer = this.watchdog = this.flushTimer = null;
+    this.sup.stop();
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = null;
     this.flush();
     this.teardown();
     this.setState('disconnected');
@@ -180,8 +178,8 @@ export class PupilCoreLink {
       state: this.state,
       subPort: this.subPort,
       reconnects: Math.max(0, this.opens - 1),
-      attempt: this.attempt,
-      retryDelayMs: this.retryDelayMs,
+      attempt: this.sup.attempt,
+      retryDelayMs: this.sup.retryDelayMs,
       lastMessageAt: this.lastMessageAt,
       clockOffsetMs: this.clockOffsetMs,
       rttMs: this.rttMs,
@@ -235,7 +233,7 @@ export class PupilCoreLink {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const session = ++this.session;
-    this.setState(this.lost ? 'sensor_lost' : 'connecting');
+    this.setState(this.sup.lost ? 'sensor_lost' : 'connecting');
     // a REQ with a receive timeout is stuck after a timeout (REQ state machine): one per session
     const req = new zmq.Request({ linger: 0, receiveTimeout: this.reqTimeoutMs, sendTimeout: this.reqTimeoutMs });
     this.req = req;
@@ -254,12 +252,13 @@ export class PupilCoreLink {
       this.subPort = port;
       this.opens++;
       this.lastError = null;
-      this.outage = false;
+      // the backoff is reset by data, not by a session: a silent Remote must keep backing off
+      this.sup.outageOver();
       this.decoder.reset();
       // silence is measured from the session start, so a fresh session gets a full period
-      if (!this.lost) this.silentSince = this.now();
+      if (!this.sup.lost) this.sup.restartSilence(this.now());
       this.sessionStartedAt = this.now();
-      this.setState(this.lost ? 'sensor_lost' : 'connected');
+      this.setState(this.sup.lost ? 'sensor_lost' : 'connected');
       void this.receive(sub, session);
     } catch (e) {
       if (this.stopped || session !== this.session) return;
@@ -275,10 +274,8 @@ export class PupilCoreLink {
         if (session !== this.session) return;
         const at = this.now();
         this.lastMessageAt = at;
-        this.silentSince = at;
-        if (this.lost) {
-          this.lost = false;
-          this.attempt = 0;
+        if (this.sup.heard(at)) {
+          this.sup.resetBackoff();
           this.setState('connected');
         }
         const topic = frames[0];
@@ -316,8 +313,7 @@ export class PupilCoreLink {
   }
 
   private failed(e: unknown): void {
-    if (!this.outage) this.opts.errors.count('AFG_E_DEVICE_IO'); // once per outage, not per retry
-    this.outage = true;
+    this.sup.outage(); // once per outage, not per retry
     this.lastError = e instanceof Error ? e.message : String(e);
     this.flush();
     this.teardown();
@@ -326,28 +322,19 @@ export class PupilCoreLink {
 
   private scheduleRetry(): void {
     if (this.stopped) return;
-    const delay = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.attempt, 30));
-    this.attempt++;
-    this.retryDelayMs = delay;
-    this.setState(this.lost ? 'sensor_lost' : 'connecting');
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.connect();
-    }, delay);
+    this.sup.retry();
+    this.setState(this.sup.lost ? 'sensor_lost' : 'connecting');
   }
 
-  private checkSilence(): void {
+  /** The supervisor counted AFG_E_SENSOR_LOST for this silence episode. */
+  private onLost(e: SensorLostEvent): void {
     if (this.stopped) return;
-    const at = this.now();
-    const silent = at - this.silentSince;
-    if (silent < this.silenceMs) return;
-    if (!this.lost) {
-      this.lost = true;
-      this.opts.errors.count('AFG_E_SENSOR_LOST');
-      this.setState('sensor_lost');
-      this.opts.onSensorLost?.({ device: this.opts.device, silentForMs: silent, atMs: at });
-    }
+    this.setState('sensor_lost');
+    this.opts.onSensorLost?.(e);
+  }
+
+  private whileSilent(at: number): void {
+    if (this.stopped) return;
     // a silent but open session: Capture may have restarted on a new SUB port; ask again
     if (this.sub && at - this.sessionStartedAt >= this.silenceMs) {
       this.flush();

@@ -19,6 +19,7 @@
  */
 import { SerialPort } from 'serialport';
 import type { ErrorCounter } from '../../gateway/core/errors.ts';
+import { LinkSupervisor, type SensorLostEvent } from '../link/link-supervisor.ts';
 import { FrameDecoder } from './frame-decoder.ts';
 import { encodeError, encodeTimeSyncRequest } from './frame-encoder.ts';
 import { ProtocolErrorCode, SUPPORTED_PROTOCOL_VERSIONS, type DecodedMessage, type HelloMessage } from './protocol.ts';
@@ -82,22 +83,14 @@ const normHex = (s: string) => s.toLowerCase().replace(/^0x/, '').padStart(4, '0
 export class SerialGazeLink {
   private readonly opts: SerialGazeLinkOptions;
   private readonly now: () => number;
-  private readonly silenceMs: number;
-  private readonly initialMs: number;
-  private readonly maxMs: number;
   private readonly decoder: FrameDecoder;
+  private readonly sup: LinkSupervisor;
   private port: SerialPort | null = null;
   private state: SerialGazeLinkState = 'idle';
   private path: string | null = null;
-  private attempt = 0;
-  private retryDelayMs: number | null = null;
   private opens = 0;
   private stopped = true;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private watchdog: NodeJS.Timeout | null = null;
-  private silentSince = 0;
   private lastFrameAt: number | null = null;
-  private lost = false;
   private refusedVersion: number | null = null;
   private lastRefusalReplyAt = -Infinity;
   private hello: HelloMessage | null = null;
@@ -110,13 +103,20 @@ export class SerialGazeLink {
     if (!opts.path && !(opts.vendorId && opts.productId)) throw new TypeError('SerialGazeLink: give path, or vendorId and productId');
     if (!opts.errors) throw new TypeError('SerialGazeLink: errors (ErrorCounter) is required');
     if (typeof opts.onMessage !== 'function') throw new TypeError('SerialGazeLink: onMessage must be a function');
-    this.silenceMs = opts.sensorLostAfterMs ?? 2000;
-    this.initialMs = opts.backoff?.initialMs ?? 250;
-    this.maxMs = opts.backoff?.maxMs ?? 10_000;
-    if (!(this.silenceMs > 0)) throw new RangeError(`sensorLostAfterMs must be > 0, got ${this.silenceMs}`);
-    if (!(this.initialMs > 0) || !(this.maxMs >= this.initialMs)) throw new RangeError('backoff: need 0 < initialMs <= maxMs');
+    const silenceMs = opts.sensorLostAfterMs ?? 2000;
+    const initialMs = opts.backoff?.initialMs ?? 250;
+    const maxMs = opts.backoff?.maxMs ?? 10_000;
+    if (!(silenceMs > 0)) throw new RangeError(`sensorLostAfterMs must be > 0, got ${silenceMs}`);
+    if (!(initialMs > 0) || !(maxMs >= initialMs)) throw new RangeError('backoff: need 0 < initialMs <= maxMs');
     this.opts = opts;
     this.now = opts.now ?? (() => performance.now());
+    this.sup = new LinkSupervisor({
+      device: opts.device,
+      errors: opts.errors,
+      backoff: { initialMs, maxMs },
+      reconnect: () => this.connect(),
+      silence: { afterMs: silenceMs, now: this.now, onLost: (e) => this.onLost(e) },
+    });
     this.decoder = new FrameDecoder({
       device: opts.device,
       errors: opts.errors,
@@ -130,19 +130,13 @@ export class SerialGazeLink {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.silentSince = this.now();
-    this.lost = false;
-    const tick = Math.max(10, Math.min(250, this.silenceMs / 4));
-    this.watchdog = setInterval(() => this.checkSilence(), tick);
+    this.sup.start();
     this.connect();
   }
 
   async close(): Promise<void> {
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.watchdog) clearInterval(this.watchdog);
-    this.retryTimer = null;
-    this.watchdog = null;
+    this.sup.stop();
     const port = this.port;
     this.port = null;
     this.setState('disconnected');
@@ -157,8 +151,8 @@ export class SerialGazeLink {
       portOpen: this.port?.isOpen ?? false,
       path: this.path,
       reconnects: Math.max(0, this.opens - 1),
-      attempt: this.attempt,
-      retryDelayMs: this.retryDelayMs,
+      attempt: this.sup.attempt,
+      retryDelayMs: this.sup.retryDelayMs,
       lastFrameAt: this.lastFrameAt,
       frames: s.frames,
       bytes: s.bytes,
@@ -191,7 +185,7 @@ export class SerialGazeLink {
 
   private connect(): void {
     if (this.stopped) return;
-    this.setState(this.lost ? 'sensor_lost' : 'connecting');
+    this.setState(this.sup.lost ? 'sensor_lost' : 'connecting');
     this.resolvePath().then(
       (path) => {
         if (this.stopped) return;
@@ -205,7 +199,8 @@ export class SerialGazeLink {
           }
           if (err) return this.failed(err.message);
           this.port = port;
-          this.attempt = 0;
+          this.sup.outageOver();
+          this.sup.resetBackoff();
           this.opens++;
           this.lastError = null;
           this.decoder.flush();
@@ -214,7 +209,7 @@ export class SerialGazeLink {
             this.lastError = e.message;
           });
           port.on('close', () => this.onPortClosed(port));
-          this.setState(this.refusedVersion !== null ? 'error' : this.lost ? 'sensor_lost' : 'connected');
+          this.setState(this.refusedVersion !== null ? 'error' : this.sup.lost ? 'sensor_lost' : 'connected');
         });
       },
       (e: unknown) => this.failed(e instanceof Error ? e.message : String(e)),
@@ -233,33 +228,27 @@ export class SerialGazeLink {
   private onPortClosed(port: SerialPort): void {
     if (this.port !== port) return; // closed by close(), or a stale port
     this.port = null;
-    this.opts.errors.count('AFG_E_DEVICE_IO');
+    this.sup.outage();
     this.lastError = this.lastError ?? 'port closed';
     this.scheduleRetry();
   }
 
   private failed(message: string): void {
-    if (this.attempt === 0) this.opts.errors.count('AFG_E_DEVICE_IO'); // once per outage, not per retry
+    this.sup.outage(); // once per outage, not per retry
     this.lastError = message;
     this.scheduleRetry();
   }
 
   private scheduleRetry(): void {
     if (this.stopped) return;
-    const delay = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.attempt, 30));
-    this.attempt++;
-    this.retryDelayMs = delay;
-    this.setState(this.lost ? 'sensor_lost' : 'connecting');
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.connect();
-    }, delay);
+    this.sup.retry();
+    this.setState(this.sup.lost ? 'sensor_lost' : 'connecting');
   }
 
   private handle(m: DecodedMessage): void {
     const at = this.now();
     this.lastFrameAt = at;
-    this.silentSince = at;
+    const recovered = this.sup.heard(at);
     this.refusedVersion = null;
     if (m.type === 'hello') {
       const { type: _t, version: _v, seq: _s, ...hello } = m;
@@ -267,10 +256,7 @@ export class SerialGazeLink {
     } else if (m.type === 'heartbeat') {
       this.battery = m.battery;
     }
-    if (this.lost || this.state !== 'connected') {
-      this.lost = false;
-      this.setState('connected');
-    }
+    if (recovered || this.state !== 'connected') this.setState('connected');
     this.opts.onMessage(m, at);
   }
 
@@ -291,16 +277,12 @@ export class SerialGazeLink {
     if (first || this.state !== 'error') this.setState('error');
   }
 
-  private checkSilence(): void {
-    if (this.stopped || this.lost) return;
-    const at = this.now();
-    const silent = at - this.silentSince;
-    if (silent < this.silenceMs) return;
-    this.lost = true;
-    this.opts.errors.count('AFG_E_SENSOR_LOST');
+  /** The supervisor counted AFG_E_SENSOR_LOST for this silence episode. */
+  private onLost(e: SensorLostEvent): void {
+    if (this.stopped) return;
     // a refused (wrong-version) device is alive but its data is missing: report both, keep 'error'
     this.setState(this.refusedVersion !== null ? 'error' : 'sensor_lost');
-    this.opts.onSensorLost?.({ device: this.opts.device, silentForMs: silent, atMs: at });
+    this.opts.onSensorLost?.(e);
   }
 
   private setState(s: SerialGazeLinkState): void {
