@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus } from '../gateway/core/event-bus.ts';
+import { attachDeviceMetrics } from './device-metrics.ts';
 
 /**
  * The gateway's Prometheus metrics (prom-client), on their own registry so tests and several
@@ -34,7 +35,8 @@ export function createGatewayMetrics(registry = new Registry()) {
     attach(bus: EventBus): void {
       bus.on('alert', (a) => m.alerts.inc({ kind: a.kind, level: String(a.level) }));
       bus.on('decision', (d) => m.decisions.inc({ kind: d.kind }));
-      // device health only: heart rate and other biosignals stay off /metrics (it may be scraped off the box)
+      // device health only: heart rate and other biosignals stay off /metrics (why: device-metrics.ts)
+      attachDeviceMetrics(registry, bus);
       bus.on('device', (d) => {
         m.deviceUp.set({ device: d.device, kind: d.kind }, d.state === 'connected' ? 1 : 0);
         if (d.battery === null) m.deviceBattery.remove({ device: d.device });

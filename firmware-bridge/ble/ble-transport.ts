@@ -7,6 +7,8 @@ import { loadNoble, type NobleLike, type NoblePeripheralLike } from './noble-loa
 export interface BleTransportOptions {
   devices: BleWearableConfig[];
   errors: ErrorCounter;
+  /** per-device error counter (a device's bad payloads under its own id); default `errors` */
+  errorsFor?: (id: DeviceId) => ErrorCounter;
   /** batches: HR/RR on the gateway clock (ms); Polar ECG/ACC on the device clock (µs since 2000-01-01Z) */
   onBatch: BleBatchSink;
   onStatus?: (s: BleLinkStatus) => void;
@@ -54,7 +56,7 @@ export class BleTransport {
     const maxMs = opts.backoff?.maxMs ?? 30_000;
     const opTimeoutMs = opts.opTimeoutMs ?? 10_000;
     this.links = opts.devices.map(
-      (config) => new BleWearableLink({ config, errors: opts.errors, onBatch: opts.onBatch, onStatus: this.onStatus, now, backoff: new ReconnectBackoff(initialMs, maxMs), opTimeoutMs }),
+      (config) => new BleWearableLink({ config, errors: opts.errorsFor?.(config.id) ?? opts.errors, onBatch: opts.onBatch, onStatus: this.onStatus, now, backoff: new ReconnectBackoff(initialMs, maxMs), opTimeoutMs }),
     );
   }
 

@@ -36,6 +36,10 @@ export interface BleLinkStatus {
   info: Partial<Record<DeviceInformationField, string>>;
   /** consecutive failed (re)connection attempts; 0 once connected */
   attempts: number;
+  /** successful connections after the first */
+  reconnects: number;
+  /** PMD frames lost (time gaps, see PmdFrameDecoder.droppedFrames); null for HR-only straps */
+  droppedFrames: number | null;
   lastError: string | null;
 }
 
@@ -101,6 +105,9 @@ export class BleWearableLink {
   private peripheral: NoblePeripheralLike | null = null;
   private stopped = false;
   private pmd: PmdFrameDecoder | null = null;
+  /** PMD frames lost on earlier connections */
+  private droppedBefore = 0;
+  private connections = 0;
   private pendingPmd: ((r: PmdResponse) => void) | null = null;
   private readonly st: BleLinkStatus;
 
@@ -122,10 +129,11 @@ export class BleWearableLink {
     this.name = none && c.kind === 'polar-h10' ? 'Polar H10' : c.name;
     this.address = c.address === undefined ? undefined : normaliseAddress(c.address);
     this.service = none && c.kind === 'hrs-strap' ? '180d' : c.service === undefined ? undefined : normaliseUuid(c.service);
-    this.st = { id: c.id, state: 'waiting', address: null, mtu: null, battery: null, location: null, info: {}, attempts: 0, lastError: null };
+    this.st = { id: c.id, state: 'waiting', address: null, mtu: null, battery: null, location: null, info: {}, attempts: 0, reconnects: 0, droppedFrames: c.kind === 'polar-h10' ? 0 : null, lastError: null };
   }
 
   status(): BleLinkStatus {
+    if (this.st.droppedFrames !== null) this.st.droppedFrames = this.droppedBefore + (this.pmd?.droppedFrames ?? 0);
     return { ...this.st, info: { ...this.st.info } };
   }
 
@@ -203,6 +211,7 @@ export class BleWearableLink {
       if (this.stopped) return;
       this.sup.resetBackoff();
       this.st.attempts = 0;
+      this.st.reconnects = Math.max(0, ++this.connections - 1);
       this.st.mtu = p.mtu ?? null;
       this.setState('connected', undefined);
     } catch (e) {
@@ -286,6 +295,7 @@ export class BleWearableLink {
     const ecg = this.config.ecg === false ? null : (this.config.ecg ?? { sampleRate: 130, resolution: 14 });
     const acc = this.config.acc === false ? null : (this.config.acc ?? { sampleRate: 200, resolution: 16, range: 8 });
     const dec = new PmdFrameDecoder({ device: this.config.id, errors: this.errors, ecgRateHz: ecg?.sampleRate ?? 130, accRateHz: acc?.sampleRate ?? 200 });
+    this.droppedBefore += this.pmd?.droppedFrames ?? 0; // a fresh stream: its gap to the old one is no loss
     this.pmd = dec;
     cp.on('data', (d: Buffer) => {
       const r = parsePmdResponse(d, this.errors);

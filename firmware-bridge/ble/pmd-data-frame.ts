@@ -63,6 +63,9 @@ export class PmdFrameDecoder {
   private readonly errors: ErrorCounter;
   private ecgPeriodUs: number;
   private accPeriodUs: number;
+  /** device time of the last sample of the previous frame, per stream (ECG, ACC) */
+  private readonly lastUs = [NaN, NaN];
+  private dropped = 0;
 
   constructor(opts: { device: DeviceId; errors: ErrorCounter; ecgRateHz?: number; accRateHz?: number }) {
     this.device = opts.device;
@@ -99,8 +102,32 @@ export class PmdFrameDecoder {
     const period = mtype === PmdMeasurement.Ecg ? this.ecgPeriodUs : this.accPeriodUs;
     const t = new Float64Array(n);
     for (let i = 0; i < n; i++) t[i] = lastUs - (n - 1 - i) * period;
+    this.countGap(mtype === PmdMeasurement.Ecg ? 0 : 1, t[0]!, lastUs, period, n);
     if (mtype === PmdMeasurement.Ecg) return { kind: 'ecg', device: this.device, clock: 'device', n, t, uV: cols[0]! };
     return { kind: 'acc', device: this.device, clock: 'device', n, t, x: cols[0]!, y: cols[1]!, z: cols[2]! };
+  }
+
+  /**
+   * Frames lost before this one, estimated from the time gap since the previous frame of the same
+   * stream (notifications are not retransmitted; the frame timestamp is the only sequence the
+   * H10 gives). A gap of more than half a frame of samples (and at least 1.5 periods, above the
+   * sensor's timestamp jitter) counts as ceil(missing samples / this frame's size) frames.
+   */
+  get droppedFrames(): number {
+    return this.dropped;
+  }
+
+  /** A new stream (after a reconnect): the gap to the old one is not a loss. */
+  resetGaps(): void {
+    this.lastUs[0] = this.lastUs[1] = NaN;
+  }
+
+  private countGap(k: 0 | 1, firstUs: number, lastUs: number, periodUs: number, n: number): void {
+    const prev = this.lastUs[k]!;
+    this.lastUs[k] = lastUs;
+    if (Number.isNaN(prev)) return;
+    const missing = (firstUs - prev) / periodUs - 1;
+    if (missing > Math.max(1.5, n / 2)) this.dropped += Math.ceil(missing / n - 0.25);
   }
 
   private reject(): null {

@@ -47,6 +47,17 @@ export interface GazepointEmulatorOptions {
   startTimeSec?: number;
   /** camera pixels per mm for LPD/RPD (pupil in pixels); default 10 */
   pupilPxPerMm?: number;
+  /**
+   * the tracker's clock error, ppm (positive: its TIME runs fast against performance.now);
+   * generated samples are due every 1/rateHz of device time. Default 0
+   */
+  driftPpm?: number;
+  /** send timer period, ms; default 1000/rateHz within 2..20 */
+  tickMs?: number;
+  /** transport jitter: each tick holds its records back with this probability (they go with a later tick); default 0 */
+  holdProbability?: number;
+  /** seed of the hold-back draws; default 1 */
+  seed?: number;
 }
 
 /** The data fields each ENABLE_SEND_* switch adds (Open Gaze API v2.0 §3). */
@@ -76,6 +87,11 @@ export class GazepointEmulator {
   private readonly columns: GazepointColumns | undefined;
   private readonly startTimeSec: number;
   private readonly pxPerMm: number;
+  private readonly clockRate: number;
+  private readonly tickMs: number;
+  private readonly holdProbability: number;
+  private rnd: number;
+  private lose = 0;
   private port: number;
   private server: Server | null = null;
   private readonly clients = new Set<Client>();
@@ -93,6 +109,14 @@ export class GazepointEmulator {
     this.rateHz = opts.rateHz ?? 60;
     this.startTimeSec = opts.startTimeSec ?? 100;
     this.pxPerMm = opts.pupilPxPerMm ?? 10;
+    const drift = opts.driftPpm ?? 0;
+    if (!(Math.abs(drift) <= 10_000)) throw new RangeError('GazepointEmulator: driftPpm must be within ±10000');
+    this.clockRate = 1 + drift * 1e-6;
+    this.tickMs = opts.tickMs ?? Math.max(2, Math.min(20, 1000 / (opts.rateHz ?? 60)));
+    if (!(this.tickMs >= 1 && this.tickMs <= 1000)) throw new RangeError('GazepointEmulator: tickMs must be in 1..1000');
+    this.holdProbability = opts.holdProbability ?? 0;
+    if (!(this.holdProbability >= 0 && this.holdProbability < 1)) throw new RangeError('GazepointEmulator: holdProbability must be in [0, 1)');
+    this.rnd = (opts.seed ?? 1) >>> 0 || 1;
     if (!Number.isInteger(this.port) || this.port < 0 || this.port > 65535) throw new RangeError('GazepointEmulator: port must be 0..65535');
     if (!(this.rateHz > 0 && this.rateHz <= 2000)) throw new RangeError('GazepointEmulator: rateHz must be in (0, 2000]');
     if (opts.columns && !(opts.columns.n > 0)) throw new RangeError('GazepointEmulator: columns must hold at least one sample');
@@ -115,8 +139,7 @@ export class GazepointEmulator {
     this.port = (server.address() as { port: number }).port;
     this.startedAt = performance.now();
     this.indexAtStart = this.index;
-    const tickMs = Math.max(2, Math.min(20, 1000 / this.rateHz));
-    this.timer = setInterval(() => this.tick(), tickMs);
+    this.timer = setInterval(() => this.tick(), this.tickMs);
     return this.port;
   }
 
@@ -141,6 +164,20 @@ export class GazepointEmulator {
     this.paused = false;
     this.startedAt = performance.now();
     this.indexAtStart = this.index;
+  }
+
+  /**
+   * The generated source's device clock (TIME, s) at a performance.now() instant, while one
+   * client streams without pauses: the truth a clock-sync test compares against.
+   */
+  deviceTimeSec(perfMs: number): number {
+    return this.startTimeSec + this.indexAtStart / this.rateHz + ((perfMs - this.startedAt) * this.clockRate) / 1000;
+  }
+
+  /** The next n records are produced (CNT counts them) but never sent: lost frames. */
+  loseRecords(n: number): void {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError('loseRecords: n must be a non-negative integer');
+    this.lose += n;
   }
 
   /** Writes raw bytes to every connected client, as they are. */
@@ -240,17 +277,34 @@ export class GazepointEmulator {
       this.indexAtStart = this.index;
       return;
     }
-    const due = this.indexAtStart + Math.floor(((performance.now() - this.startedAt) * this.rateHz) / 1000);
+    if (this.holdProbability > 0 && this.random() < this.holdProbability) return;
+    // sample j is taken at j / rateHz of device time: at elapsed e, samples 0..floor(e·rate) exist
+    const due = this.indexAtStart + Math.floor(((performance.now() - this.startedAt) * this.rateHz * this.clockRate) / 1000) + 1;
     // after a stall, do not flood: at most one second of samples at once
     const from = Math.max(this.index, due - Math.ceil(this.rateHz));
     this.index = Math.max(this.index, from);
     while (this.index < due) {
       const i = this.index++;
+      if (this.lose > 0) {
+        this.lose--;
+        for (const c of this.clients) c.cnt++;
+        continue;
+      }
       for (const c of this.clients) {
         if (!c.enabled.has('ENABLE_SEND_DATA')) continue;
         c.socket.write(this.recordLine(i, c.enabled, c.cnt++));
         this.sent++;
       }
     }
+  }
+
+  /** xorshift32: seeded, so a jittered run is repeatable in what it holds back */
+  private random(): number {
+    let x = this.rnd;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rnd = x >>> 0;
+    return this.rnd / 4294967296;
   }
 }

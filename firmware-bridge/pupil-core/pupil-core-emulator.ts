@@ -31,8 +31,15 @@ export interface PupilCoreEmulatorOptions {
   publishPupil?: boolean;
   /** Pupil time at start(), s; default 1000 */
   pupilTimeBaseS?: number;
-  /** the emulator's own clock, ms; default performance.now */
+  /** the emulator's own clock, ms; default performance.now (a drifting clock: scale it) */
   now?: () => number;
+  /**
+   * Pupil Remote's processing jitter for `t`: a uniform 0..J ms wait before reading the clock and
+   * another after, so round trips vary like a busy Capture's. Default 0
+   */
+  replyJitterMs?: number;
+  /** seed of the jitter draws; default 1 */
+  seed?: number;
 }
 
 export interface PupilCoreEmulatorStatus {
@@ -53,6 +60,8 @@ export class PupilCoreEmulator {
   private readonly withPupil: boolean;
   private readonly timeBaseS: number;
   private readonly now: () => number;
+  private readonly replyJitterMs: number;
+  private rnd: number;
   private remotePort: number;
   private pubPort: number | null = null;
   private rep: zmq.Reply | null = null;
@@ -77,6 +86,9 @@ export class PupilCoreEmulator {
     this.withPupil = opts.publishPupil ?? true;
     this.timeBaseS = opts.pupilTimeBaseS ?? 1000;
     this.now = opts.now ?? (() => performance.now());
+    this.replyJitterMs = opts.replyJitterMs ?? 0;
+    if (!(this.replyJitterMs >= 0 && this.replyJitterMs <= 1000)) throw new RangeError(`replyJitterMs must be in 0..1000, got ${this.replyJitterMs}`);
+    this.rnd = (opts.seed ?? 1) >>> 0 || 1;
     this.remotePort = port;
   }
 
@@ -180,12 +192,25 @@ export class PupilCoreEmulator {
         const req = msg?.toString('utf8') ?? '';
         let reply: string;
         if (req === 'SUB_PORT') reply = String(this.pubPort ?? '');
-        else if (req === 't') reply = String(this.pupilTime());
-        else reply = 'Unknown command.';
+        else if (req === 't') {
+          if (this.replyJitterMs > 0) await sleep(this.random() * this.replyJitterMs);
+          reply = String(this.pupilTime());
+          if (this.replyJitterMs > 0) await sleep(this.random() * this.replyJitterMs);
+        } else reply = 'Unknown command.';
         await rep.send(reply);
       }
     } catch {
       // socket closed by stop()
     }
+  }
+
+  /** xorshift32, seeded */
+  private random(): number {
+    let x = this.rnd;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rnd = x >>> 0;
+    return this.rnd / 4294967296;
   }
 }

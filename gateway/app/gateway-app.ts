@@ -6,12 +6,12 @@ import type { HealthReport } from '../../dashboard/plugin.ts';
 import { checkDashboardBind, prewarmDashboard, startDashboardServer, type DashboardServer } from '../../dashboard/start-dashboard.ts';
 import { createGatewayMetrics } from '../../dashboard/gateway-metrics.ts';
 import type { GatewayConfig } from '../config/schema.ts';
-import { EventBus } from '../core/event-bus.ts';
+import { EventBus, type DeviceStatus } from '../core/event-bus.ts';
 import { AfgError, ErrorCounter } from '../core/errors.ts';
 import type { SampleBatch } from '../core/types.ts';
 import type { BatchSink, DeviceRuntime } from '../devices/device-runtime.ts';
 import { applyScenarioFloor } from '../devices/scenario-fleet-config.ts';
-import { createConfiguredDevices } from '../devices/configured-devices.ts';
+import { createConfiguredDevices, deviceHealth } from '../devices/configured-devices.ts';
 import type { CommandPort } from '../commands/command-port.ts';
 import { createGatewayCommands } from '../commands/command-wiring.ts';
 import type { ThresholdRegistry } from '../commands/adjustable-thresholds.ts';
@@ -137,6 +137,8 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
 
     let lastTick = 0;
     let ticks = 0;
+    const deviceLinks = new Map<string, DeviceStatus>();
+    bus.on('device', (d) => deviceLinks.set(d.device, d));
     const health = (): HealthReport => {
       const reasons: string[] = [];
       if (!sink.connected) reasons.push(`MQTT broker ${brokerUrl} not connected`);
@@ -156,6 +158,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
         outboxDropped: outbox.dropped,
         wearers: config.wearers.length,
         devices: devices.length,
+        deviceLinks: [...deviceLinks.values()].map(deviceHealth),
         errors: errors.snapshot(),
         uptimeS: Math.round(nowMs / 1000),
       };

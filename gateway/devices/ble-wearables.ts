@@ -3,10 +3,12 @@ import type { BleLinkStatus, BleWearableConfig } from '../../firmware-bridge/ble
 import type { NobleLike } from '../../firmware-bridge/ble/noble-loader.ts';
 import { ClockSync } from '../../firmware-bridge/clock/clock-sync.ts';
 import type { DeviceConfig } from '../config/schema.ts';
-import type { DeviceStatus } from '../core/event-bus.ts';
+import type { DeviceStatus, SkinContact } from '../core/event-bus.ts';
 import { AfgError, type ErrorCounter } from '../core/errors.ts';
 import type { SampleBatch } from '../core/types.ts';
 import { LinkHealth, type BatchSink, type DeviceRuntime } from './device-runtime.ts';
+import { DeviceErrorCounter } from './device-errors.ts';
+import { skinContact } from './skin-contact.ts';
 
 /** A configured BLE wearable and the wearer it belongs to. */
 export interface BleWearableEntry {
@@ -39,12 +41,16 @@ export class BleWearables {
   readonly devices: DeviceRuntime[];
   private readonly transport: BleTransport;
   private readonly onUnavailable: (e: AfgError) => void;
+  /** skin contact of each device's latest heart-rate measurement */
+  private readonly contact: Map<string, SkinContact | null>;
   private started = false;
 
   constructor(opts: { entries: BleWearableEntry[]; errors: ErrorCounter; sink: BatchSink; now: () => number; noble?: NobleLike; onUnavailable?: (e: AfgError) => void }) {
     const wearerOf = new Map<string, string>();
     const syncs = new Map<string, ClockSync>();
     const health = new Map<string, LinkHealth>();
+    const errorsOf = new Map<string, DeviceErrorCounter>();
+    this.contact = new Map<string, SkinContact | null>();
     const configs: BleWearableConfig[] = [];
     for (const { device, wearer } of opts.entries) {
       const tr = device.transport;
@@ -57,15 +63,19 @@ export class BleWearables {
       configs.push(c);
       wearerOf.set(device.id, wearer);
       health.set(device.id, new LinkHealth());
+      errorsOf.set(device.id, new DeviceErrorCounter(opts.errors));
+      this.contact.set(device.id, null);
     }
     this.onUnavailable = opts.onUnavailable ?? (() => undefined);
     const transportOpts: ConstructorParameters<typeof BleTransport>[0] = {
       devices: configs,
       errors: opts.errors,
+      errorsFor: (id) => errorsOf.get(id) ?? opts.errors,
       now: opts.now,
       onBatch: (id, b: SampleBatch, arrivalMs) => {
         const wearer = wearerOf.get(id);
         if (wearer === undefined) return;
+        if (b.kind === 'hr' && b.n > 0) this.contact.set(id, skinContact(b.contact[b.n - 1]!));
         if (b.clock === 'device') {
           let sync = syncs.get(id);
           if (!sync) syncs.set(id, (sync = new ClockSync()));
@@ -80,12 +90,13 @@ export class BleWearables {
     };
     if (opts.noble) transportOpts.noble = opts.noble;
     this.transport = new BleTransport(transportOpts);
-    this.devices = opts.entries.map(({ device, wearer }) => this.runtime(device, wearer, health.get(device.id)!, opts.errors));
+    this.devices = opts.entries.map(({ device, wearer }) => this.runtime(device, wearer, health.get(device.id)!, errorsOf.get(device.id)!));
   }
 
-  private runtime(device: DeviceConfig, wearer: string, linkHealth: LinkHealth, errors: ErrorCounter): DeviceRuntime {
+  private runtime(device: DeviceConfig, wearer: string, linkHealth: LinkHealth, errors: DeviceErrorCounter): DeviceRuntime {
     const start = () => this.startOnce();
     const transport = this.transport;
+    const contact = this.contact;
     let stopped = false;
     return {
       id: device.id,
@@ -110,6 +121,8 @@ export class BleWearables {
           battery: s?.battery ?? null,
           errors: errors.snapshot() as Record<string, number>,
           detail: s?.lastError ?? (s ? `${s.state}${s.mtu ? `, MTU ${s.mtu}` : ''}` : 'unknown device'),
+          quality: { nominalRateHz: null, droppedFrames: s?.droppedFrames ?? null, crcErrors: null, inputErrors: errors.inputErrors(), reconnects: s?.reconnects ?? 0 },
+          contact: contact.get(device.id) ?? null,
         };
       },
       stop: async () => {

@@ -1,5 +1,6 @@
 import type { NobleLike } from '../../firmware-bridge/ble/noble-loader.ts';
 import type { GatewayConfig } from '../config/schema.ts';
+import type { DeviceStatus } from '../core/event-bus.ts';
 import type { ErrorCounter } from '../core/errors.ts';
 import { BleWearables, type BleWearableEntry } from './ble-wearables.ts';
 import type { BatchSink, DeviceRuntime } from './device-runtime.ts';
@@ -52,4 +53,16 @@ export function createConfiguredDevices(opts: {
     devices.push(...wearables.devices);
   }
   return devices;
+}
+
+/**
+ * A device link as /health shows it: state and signal quality, never a biosignal value (HR
+ * stays on the box's dashboard; /health, like /metrics, may be read from off the box).
+ */
+export function deviceHealth(d: DeviceStatus): Record<string, unknown> {
+  const out: Record<string, unknown> = { device: d.device, wearer: d.wearer, kind: d.kind, transport: d.transport, state: d.state, rateHz: d.rateHz, validity: d.validity, battery: d.battery };
+  if (d.contact !== undefined) out['contact'] = d.contact;
+  if (d.quality) out['quality'] = d.quality;
+  if (d.detail !== undefined) out['detail'] = d.detail;
+  return out;
 }

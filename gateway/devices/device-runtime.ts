@@ -1,4 +1,4 @@
-import type { DeviceStatus } from '../core/event-bus.ts';
+import type { DeviceSignalQuality, DeviceStatus, SkinContact } from '../core/event-bus.ts';
 import type { SampleBatch, WearerId } from '../core/types.ts';
 
 /** Where a device runtime delivers decoded, clock-synchronised batches (gateway time, ms). */
@@ -43,11 +43,16 @@ export class LinkHealth {
    * The DeviceStatus of a link whose only health signal is its data: `sensor_lost` after
    * `silentAfterMs` without a batch (or before the first), `connected` otherwise.
    */
-  status(nowMs: number, link: { device: string; wearer: string; kind: string; transport: string; silentAfterMs: number; battery: number | null; errors: Record<string, number>; detail?: string }): DeviceStatus {
+  status(
+    nowMs: number,
+    link: { device: string; wearer: string; kind: string; transport: string; silentAfterMs: number; battery: number | null; errors: Record<string, number>; detail?: string; quality?: DeviceSignalQuality; contact?: SkinContact | null },
+  ): DeviceStatus {
     const { rateHz, validity } = this.read(nowMs);
     const silent = this.lastSeen === null || nowMs - this.lastSeen > link.silentAfterMs;
     const out: DeviceStatus = { device: link.device, wearer: link.wearer, kind: link.kind, transport: link.transport, state: silent ? 'sensor_lost' : 'connected', lastSeen: this.lastSeen, rateHz, validity, battery: link.battery, errors: link.errors };
     if (link.detail !== undefined) out.detail = link.detail;
+    if (link.quality !== undefined) out.quality = link.quality;
+    if (link.contact !== undefined) out.contact = link.contact;
     return out;
   }
 

@@ -17,9 +17,10 @@ const STATE: Record<PupilCoreLinkState, DeviceStatus['state']> = {
 
 /**
  * A Pupil Labs Core headset through Pupil Capture / Service (ZeroMQ, Pupil Remote on port 50020).
- * Pupil time is mapped to gateway time from `t` round trips to Pupil Remote (one a second by
- * default, NTP-style midpoints: the reply is stamped between t1 and t4), and from arrivals until
- * two exchanges exist; norm_pos becomes degrees with the configured scene-camera field of view
+ * Pupil time is mapped to gateway time from `t` round trips to Pupil Remote, NTP-style midpoints
+ * (the reply is stamped between t1 and t4): four a second by default, since a `t` request is a
+ * few bytes and more of them let the fit keep only the fastest round trips. Arrivals are used
+ * until two exchanges exist. norm_pos becomes degrees with the configured scene-camera field of view
  * (or stays 'norm' when the config says so).
  *
  * @example
@@ -45,7 +46,7 @@ export class PupilCoreEyeTrackerDevice implements DeviceRuntime {
     this.wearer = opts.wearer;
     this.errors = new DeviceErrorCounter(opts.errors);
     this.endpoint = `${tr.host}:${tr.port}`;
-    this.syncIntervalMs = opts.timeSyncIntervalMs ?? 1000;
+    this.syncIntervalMs = opts.timeSyncIntervalMs ?? 250;
     if (!(this.syncIntervalMs >= 10)) throw new RangeError('timeSyncIntervalMs must be >= 10');
     this.ingest = new GazeIngest({ wearer: opts.wearer, sink: opts.sink, angle: configuredAngle(opts.device.geometry) });
     this.link = new PupilCoreLink({

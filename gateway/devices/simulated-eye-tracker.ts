@@ -6,6 +6,7 @@ import type { DeviceStatus } from '../core/event-bus.ts';
 import type { ErrorCounter } from '../core/errors.ts';
 import type { GazeBatch } from '../core/types.ts';
 import { LinkHealth, type BatchSink, type DeviceRuntime } from './device-runtime.ts';
+import { DeviceErrorCounter } from './device-errors.ts';
 
 /**
  * An emulated serial eye tracker: the simulator's gaze goes through the emulator into protocol
@@ -22,7 +23,8 @@ export class SimulatedEyeTracker implements DeviceRuntime {
   private readonly decoder: FrameDecoder;
   private readonly sync = new ClockSync();
   private readonly health = new LinkHealth();
-  private readonly errors: ErrorCounter;
+  private readonly errors: DeviceErrorCounter;
+  private readonly rateHz: number;
   private readonly sink: BatchSink;
   private readonly t0: number;
   private nowMs = 0;
@@ -33,13 +35,14 @@ export class SimulatedEyeTracker implements DeviceRuntime {
     this.id = opts.id;
     this.wearer = opts.wearer;
     this.sim = opts.sim;
-    this.errors = opts.errors;
+    this.errors = new DeviceErrorCounter(opts.errors);
+    this.rateHz = opts.gazeRateHz;
     this.sink = opts.sink;
     this.t0 = opts.startMs;
     this.emulator = new SerialEyeTrackerEmulator({ deviceId: opts.id, sampleRateHz: opts.gazeRateHz, driftPpm: opts.driftPpm, bootOffsetUs: opts.bootOffsetUs, units: 'deg' });
     this.decoder = new FrameDecoder({
       device: opts.id,
-      errors: opts.errors,
+      errors: this.errors,
       onMessage: (m) => {
         if (m.type === 'gaze') this.onGaze(m.batch);
         else if (m.type === 'heartbeat' && m.battery !== null) this.battery = m.battery;
@@ -68,7 +71,7 @@ export class SimulatedEyeTracker implements DeviceRuntime {
   }
 
   status(nowMs: number): DeviceStatus {
-    return this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 2000, battery: Math.round(this.battery), errors: this.errors.snapshot() as Record<string, number>, detail: `clock drift ${this.sync.driftPpm.toFixed(1)} ppm` });
+    return this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 2000, battery: Math.round(this.battery), errors: this.errors.snapshot() as Record<string, number>, detail: `clock drift ${this.sync.driftPpm.toFixed(1)} ppm`, quality: { nominalRateHz: this.rateHz, droppedFrames: this.decoder.stats().seqGaps, crcErrors: this.errors.get('AFG_E_FRAME_CRC'), inputErrors: this.errors.inputErrors(), reconnects: 0 } });
   }
 
   async stop(): Promise<void> {}

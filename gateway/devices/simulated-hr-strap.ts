@@ -4,6 +4,8 @@ import type { SignalSimulator } from '../../firmware-bridge/simulator/signal-sim
 import type { DeviceStatus } from '../core/event-bus.ts';
 import type { ErrorCounter } from '../core/errors.ts';
 import { LinkHealth, type BatchSink, type DeviceRuntime } from './device-runtime.ts';
+import { skinContact } from './skin-contact.ts';
+import { DeviceErrorCounter } from './device-errors.ts';
 
 /**
  * An emulated standard Heart Rate Service strap: the simulator's beats become 0x2A37
@@ -19,16 +21,16 @@ export class SimulatedHrStrap implements DeviceRuntime {
   private readonly sim: SignalSimulator;
   private readonly strap: HrsStrapEmulator;
   private readonly health = new LinkHealth();
-  private readonly errors: ErrorCounter;
+  private readonly errors: DeviceErrorCounter;
   private readonly sink: BatchSink;
   private readonly t0: number;
-  private lastContact = 0;
+  private lastContact = -1;
 
   constructor(opts: { id: string; wearer: string; sim: SignalSimulator; startMs: number; errors: ErrorCounter; sink: BatchSink }) {
     this.id = opts.id;
     this.wearer = opts.wearer;
     this.sim = opts.sim;
-    this.errors = opts.errors;
+    this.errors = new DeviceErrorCounter(opts.errors);
     this.sink = opts.sink;
     this.t0 = opts.startMs;
     this.strap = new HrsStrapEmulator({ startMs: 0 });
@@ -52,7 +54,7 @@ export class SimulatedHrStrap implements DeviceRuntime {
   }
 
   status(nowMs: number): DeviceStatus {
-    return this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 5000, battery: 90, errors: this.errors.snapshot() as Record<string, number>, detail: this.lastContact === 1 ? 'no skin contact' : 'skin contact' });
+    return this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 5000, battery: 90, errors: this.errors.snapshot() as Record<string, number>, detail: this.lastContact === -1 ? 'waiting for a measurement' : this.lastContact === 1 ? 'no skin contact' : 'skin contact', quality: { nominalRateHz: null, droppedFrames: null, crcErrors: null, inputErrors: this.errors.inputErrors(), reconnects: 0 }, contact: skinContact(this.lastContact) });
   }
 
   async stop(): Promise<void> {}

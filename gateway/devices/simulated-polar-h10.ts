@@ -10,6 +10,8 @@ import type { DeviceStatus } from '../core/event-bus.ts';
 import type { ErrorCounter } from '../core/errors.ts';
 import type { SampleBatch } from '../core/types.ts';
 import { LinkHealth, type BatchSink, type DeviceRuntime } from './device-runtime.ts';
+import { skinContact } from './skin-contact.ts';
+import { DeviceErrorCounter } from './device-errors.ts';
 
 const ECG_HZ = 130;
 /** the H10's clock: µs since 2000-01-01Z; an emulated sensor set to 2026-01-01 at sim time 0 */
@@ -33,7 +35,8 @@ export class SimulatedPolarH10 implements DeviceRuntime {
   private readonly pmd: PmdFrameDecoder;
   private readonly sync = new ClockSync();
   private readonly health = new LinkHealth();
-  private readonly errors: ErrorCounter;
+  private readonly errors: DeviceErrorCounter;
+  private lastContact = -1;
   private readonly sink: BatchSink;
   private readonly t0: number;
   private readonly rate: number;
@@ -45,11 +48,11 @@ export class SimulatedPolarH10 implements DeviceRuntime {
     this.id = opts.id;
     this.wearer = opts.wearer;
     this.sim = opts.sim;
-    this.errors = opts.errors;
+    this.errors = new DeviceErrorCounter(opts.errors);
     this.sink = opts.sink;
     this.t0 = opts.startMs;
     this.rate = 1 + opts.driftPpm * 1e-6;
-    this.pmd = new PmdFrameDecoder({ device: opts.id, errors: opts.errors, ecgRateHz: ECG_HZ, accRateHz: 200 });
+    this.pmd = new PmdFrameDecoder({ device: opts.id, errors: this.errors, ecgRateHz: ECG_HZ, accRateHz: 200 });
   }
 
   async start(): Promise<void> {
@@ -66,6 +69,7 @@ export class SimulatedPolarH10 implements DeviceRuntime {
     for (const note of this.hrs.notifications(beats.rrMs, beats.n, simNow)) {
       const m = parseHeartRateMeasurement(note.bytes, this.errors);
       if (!m) continue;
+      this.lastContact = m.contact;
       const { hr, rr } = heartRateToBatches(m, this.id, note.t + this.t0);
       this.deliver(hr);
       if (rr) this.deliver(rr);
@@ -87,7 +91,7 @@ export class SimulatedPolarH10 implements DeviceRuntime {
   }
 
   status(nowMs: number): DeviceStatus {
-    const st = this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 5000, battery: 95, errors: this.errors.snapshot() as Record<string, number>, detail: `ECG ${ECG_HZ} Hz + ACC 200 Hz, clock drift ${this.sync.driftPpm.toFixed(1)} ppm` });
+    const st = this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 5000, battery: 95, errors: this.errors.snapshot() as Record<string, number>, detail: `ECG ${ECG_HZ} Hz + ACC 200 Hz, clock drift ${this.sync.driftPpm.toFixed(1)} ppm`, quality: { nominalRateHz: null, droppedFrames: this.pmd.droppedFrames, crcErrors: null, inputErrors: this.errors.inputErrors(), reconnects: 0 }, contact: skinContact(this.lastContact) });
     if (st.state === 'connected' && !this.streaming) st.state = 'error';
     return st;
   }

@@ -82,3 +82,34 @@ t.test('without Bluetooth the gateway starts, reports the BLE device, and runs o
   }
   t.not(h.status, 'starting', 'the pipeline ticks without the BLE device');
 });
+
+t.test('two straps at once: bad payloads are counted per device (and once for the gateway); contact and reconnects per device', async (t) => {
+  const bindings = new FakeHciBindings();
+  for (const [uuid, name] of [['u1', 'HRM-A'], ['u2', 'HRM-B']] as const) {
+    bindings.add({ uuid, address: `aa:bb:cc:dd:ee:0${uuid[1]}`, localName: name, serviceUuids: ['180d'], services: { '180d': [{ uuid: '2a37', properties: ['notify'] }] } });
+  }
+  const errors = new ErrorCounter();
+  const clock = 1000;
+  const dev = (id: string, name: string) => ({ ...strapDevice, id, transport: { type: 'ble' as const, name } });
+  const ble = new BleWearables({ entries: [{ device: dev('hrs-a', 'HRM-A'), wearer: 'op-000a' }, { device: dev('hrs-b', 'HRM-B'), wearer: 'op-000b' }], errors, sink: () => undefined, now: () => clock, noble: nobleWithBindings(bindings) });
+  t.teardown(() => ble.devices[0]!.stop());
+  await ble.devices[0]!.start();
+  await until('scan', () => bindings.scanning);
+  bindings.advertise('u1');
+  bindings.advertise('u2');
+  await until('both connected', () => ble.devices.every((d) => d.status(clock).state === 'connected'));
+  const [a, b] = ble.devices as [typeof ble.devices[0], typeof ble.devices[0]];
+  t.equal(a.status(clock).contact, null, 'unknown before the first measurement');
+  bindings.notifyValue('u1', '180d', '2a37', Uint8Array.of(0x10, 0x48, 0x54)); // RR flag with half an RR value
+  bindings.notifyValue('u1', '180d', '2a37', Uint8Array.of(0x06, 0x48)); // contact, 72
+  bindings.notifyValue('u2', '180d', '2a37', Uint8Array.of(0x00, 0x48)); // contact not supported
+  await until('contact', () => a.status(clock).contact === 'contact' && b.status(clock).contact === 'unsupported');
+  t.same(a.status(clock).errors, { AFG_E_GATT_PAYLOAD: 1 });
+  t.same(b.status(clock).errors, {}, "the other strap's count is untouched");
+  t.equal(a.status(clock).quality?.inputErrors, 1);
+  t.equal(errors.get('AFG_E_GATT_PAYLOAD'), 1, 'counted once for the gateway (afg_errors_total)');
+  bindings.drop('u2');
+  await until('b reconnected', () => b.status(clock).quality?.reconnects === 1 && b.status(clock).state === 'connected');
+  t.equal(a.status(clock).quality?.reconnects, 0);
+  t.equal(b.status(clock).errors['AFG_E_DEVICE_IO'], 1, 'the disconnect is counted on its device');
+});

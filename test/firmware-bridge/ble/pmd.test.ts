@@ -165,3 +165,26 @@ t.test('property: random bytes never throw and every rejection is counted', asyn
   t.equal(e.get('AFG_E_PMD_PAYLOAD'), rejected);
   t.ok(rejected > 0);
 });
+
+t.test('lost frames are counted from the time gap to the previous frame of the same stream', async (t) => {
+  // frames of 10 ECG samples at 130 Hz and 5 ACC samples at 200 Hz, back to back in device time
+  const e = new ErrorCounter();
+  const dec = new PmdFrameDecoder({ device: 'h10', errors: e, ecgRateHz: 130, accRateHz: 200 });
+  const ecgPeriodNs = 1e9 / 130;
+  const ecg = (k: number) => encodePmdFrame(PmdMeasurement.Ecg, 0, BigInt(Math.round(1e12 + (10 * (k + 1) - 1) * ecgPeriodNs)), [Int32Array.from({ length: 10 }, (_, i) => i)], 10);
+  const acc = (k: number) => encodePmdFrame(PmdMeasurement.Acc, 1, BigInt(2e12 + (5 * (k + 1) - 1) * 5e6), [Int32Array.of(1, 2, 3, 4, 5), Int32Array.of(1, 2, 3, 4, 5), Int32Array.of(1, 2, 3, 4, 5)], 5);
+  for (const k of [0, 1, 2]) dec.decode(ecg(k));
+  t.equal(dec.droppedFrames, 0, 'consecutive frames: nothing lost (ns rounding is no gap)');
+  dec.decode(ecg(4)); // frame 3 never arrived
+  t.equal(dec.droppedFrames, 1);
+  dec.decode(ecg(8)); // 5, 6, 7 lost
+  t.equal(dec.droppedFrames, 4);
+  for (const k of [0, 1, 3]) dec.decode(acc(k)); // the ACC stream has its own sequence
+  t.equal(dec.droppedFrames, 5);
+  dec.decode(ecg(2)); // an older frame (reordered or a reset clock) is no loss
+  t.equal(dec.droppedFrames, 5);
+  dec.resetGaps();
+  dec.decode(ecg(20)); // a restarted stream after a reconnect
+  t.equal(dec.droppedFrames, 5, 'the gap to a restarted stream is not counted');
+  t.equal(e.total(), 0);
+});
