@@ -1,9 +1,10 @@
 /**
  * `npm run train -- <model> [--data <dir>] [--seed N] [--out <dir>]`: rebuilds a model file, its
- * manifest entry and the metrics section of its model card from the repository.
+ * manifest entry and the metrics section of its model card from the repository. Each model
+ * registers a trainer below; `--data` means what that model's trainer says.
  *
  *   attention-state   --data: folder of hand-written simulator scenarios evaluated as held-out
- *                     types (default examples/scenarios); --seed: default the recorded one
+ *                     types (default examples/scenarios); --seed: default the recorded one (1)
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,46 +14,69 @@ import { attentionMetricsMarkdown } from './attention-state/attention-state-repo
 import { trainAttentionState } from './attention-state/train-attention-state.ts';
 import { updateCardMetrics } from './model-card-metrics.ts';
 import { writeModelFiles } from './model-files.ts';
-import { progressBar } from './progress.ts';
+import { progressBar, type Progress } from './progress.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const MODELS = ['attention-state'] as const;
+
+interface TrainArgs {
+  /** --data, resolved; undefined when not given */
+  data: string | undefined;
+  /** --seed, undefined when not given (the trainer's recorded seed) */
+  seed: number | undefined;
+  /** folder the model, manifest and card are written to */
+  out: string;
+  progress: Progress;
+}
+
+/** A model's trainer: trains, writes the files, returns the lines of its summary. */
+type Trainer = (a: TrainArgs) => Promise<string[]>;
+
+const TRAINERS: Record<string, Trainer> = {
+  'attention-state': async (a) => {
+    const seed = a.seed ?? ATTENTION_STATE_SETTINGS.seed;
+    const dataDir = a.data ?? path.join(ROOT, 'examples', 'scenarios');
+    const settings = { ...ATTENTION_STATE_SETTINGS, seed };
+    const command = `npm run train -- attention-state --seed ${seed}${a.data ? ` --data ${path.relative(ROOT, dataDir)}` : ''}`;
+    const r = await trainAttentionState(settings, { dataDir, progress: a.progress, command });
+    const written = await writeModelFiles(a.out, 'attention-state', r.bytes, r.entry);
+    const card = await updateCardMetrics(path.join(a.out, 'attention-state.md'), attentionMetricsMarkdown(r, written.sha256, seed));
+    return [
+      `attention-state ${settings.version}: ${written.file} (${r.bytes.length} bytes, sha256 ${written.sha256})`,
+      ...Object.entries(r.metrics).map(([name, x]) => `  ${name.padEnd(24)} macro-F1 ${(100 * x.macroF1).toFixed(1)}%  accuracy ${(100 * x.accuracy).toFixed(1)}%  ECE ${(100 * x.ece).toFixed(1)}%  (${x.n} windows)`),
+      `  export check: ${Object.entries(r.exportCheck).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`,
+      `  manifest: ${path.join(a.out, 'manifest.json')}; card metrics ${card ? 'updated' : 'not updated (no card with markers)'}`,
+    ];
+  },
+};
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { data: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  const model = positionals[0];
-  if (values.help || !model) {
-    process.stdout.write(`usage: npm run train -- <${MODELS.join('|')}> [--data <dir>] [--seed N] [--out <dir>]\n`);
-    return values.help ? 0 : 2;
-  }
-  if (!(MODELS as readonly string[]).includes(model)) {
-    process.stderr.write(`AFG_E_INPUT_INVALID: unknown model '${model}' (known: ${MODELS.join(', ')})\n`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { data: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    process.stderr.write(`AFG_E_INPUT_INVALID: ${(err as Error).message}\n`);
     return 2;
   }
-  const seed = values.seed === undefined ? ATTENTION_STATE_SETTINGS.seed : Number(values.seed);
-  if (!Number.isInteger(seed) || seed < 0) {
+  const { values, positionals } = parsed;
+  const model = positionals[0];
+  const names = Object.keys(TRAINERS);
+  if (values.help || !model) {
+    process.stdout.write(`usage: npm run train -- <${names.join('|')}> [--data <dir>] [--seed N] [--out <dir>]\n`);
+    return values.help ? 0 : 2;
+  }
+  const trainer = TRAINERS[model];
+  if (!trainer) {
+    process.stderr.write(`AFG_E_INPUT_INVALID: unknown model '${model}' (known: ${names.join(', ')})\n`);
+    return 2;
+  }
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) {
     process.stderr.write('AFG_E_INPUT_INVALID: --seed must be a non-negative integer\n');
     return 2;
   }
-  const out = path.resolve(values.out ?? path.join(ROOT, 'models'));
-  const dataDir = path.resolve(values.data ?? path.join(ROOT, 'examples', 'scenarios'));
-  const progress = progressBar();
   const started = Date.now();
-  const settings = { ...ATTENTION_STATE_SETTINGS, seed };
-  const command = `npm run train -- attention-state --seed ${seed}${values.data ? ` --data ${path.relative(ROOT, dataDir)}` : ''}`;
-  const r = await trainAttentionState(settings, { dataDir, progress, command });
-  const written = await writeModelFiles(out, model, r.bytes, r.entry);
-  const card = await updateCardMetrics(path.join(out, `${model}.md`), attentionMetricsMarkdown(r, written.sha256, seed));
-  const m = r.metrics;
-  process.stdout.write(
-    [
-      `${model} ${settings.version}: ${written.file} (${r.bytes.length} bytes, sha256 ${written.sha256})`,
-      ...Object.entries(m).map(([name, x]) => `  ${name.padEnd(24)} macro-F1 ${(100 * x.macroF1).toFixed(1)}%  accuracy ${(100 * x.accuracy).toFixed(1)}%  ECE ${(100 * x.ece).toFixed(1)}%  (${x.n} windows)`),
-      `  export check: ${Object.entries(r.exportCheck).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`,
-      `  manifest: ${path.join(out, 'manifest.json')}; card metrics ${card ? 'updated' : 'not updated (no card with markers)'}`,
-      `  took ${((Date.now() - started) / 1000).toFixed(0)} s`,
-    ].join('\n') + '\n',
-  );
+  const lines = await trainer({ data: values.data === undefined ? undefined : path.resolve(values.data), seed, out: path.resolve(values.out ?? path.join(ROOT, 'models')), progress: progressBar() });
+  process.stdout.write(`${[...lines, `  took ${((Date.now() - started) / 1000).toFixed(0)} s`].join('\n')}\n`);
   return 0;
 }
 
