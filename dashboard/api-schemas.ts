@@ -200,7 +200,7 @@ export const ThroughputSchema = Type.Object({
   /** samples decoded per second, all devices, over the last window */
   samplesInPerS: Type.Number(),
   /** messages handed to the broker per second */
-  messagesOutPerS: Type.Number(),
+  messagesOutPerS: Nullable(Type.Number()),
   /** pipeline ticks per second */
   ticksPerS: Type.Number(),
   windowS: Type.Number(),

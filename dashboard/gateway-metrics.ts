@@ -34,6 +34,15 @@ export function createGatewayMetrics(registry = new Registry()) {
     deviceRate: new Gauge({ name: 'afg_device_sample_rate_hz', help: 'Achieved sample rate of the device link', labelNames: ['device'], registers: [registry] }),
     attach(bus: EventBus): void {
       bus.on('alert', (a) => m.alerts.inc({ kind: a.kind, level: String(a.level) }));
+      // wearers per state: moved between labels when a wearer's state changes (O(1) per estimate)
+      const stateOf = new Map<string, string>();
+      bus.on('estimate', (e) => {
+        const prev = stateOf.get(e.wearer);
+        if (prev === e.state || (prev === undefined && stateOf.size >= 100_000)) return;
+        if (prev !== undefined) m.wearers.dec({ state: prev });
+        stateOf.set(e.wearer, e.state);
+        m.wearers.inc({ state: e.state });
+      });
       bus.on('decision', (d) => m.decisions.inc({ kind: d.kind }));
       // device health only: heart rate and other biosignals stay off /metrics (why: device-metrics.ts)
       attachDeviceMetrics(registry, bus);

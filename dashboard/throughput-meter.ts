@@ -8,7 +8,8 @@ export interface ThroughputSources {
 
 export interface Throughput {
   samplesInPerS: number;
-  messagesOutPerS: number;
+  /** null while nothing increments afg_messages_out_total (no series yet) */
+  messagesOutPerS: number | null;
   ticksPerS: number;
   windowS: number;
 }
@@ -16,7 +17,7 @@ export interface Throughput {
 interface Reading {
   at: number;
   samples: number;
-  messages: number;
+  messages: number | null;
   ticks: number;
 }
 
@@ -65,7 +66,7 @@ export class ThroughputMeter {
     const sum = (vals: { value: number }[]) => vals.reduce((a, v) => a + v.value, 0);
     const ticks = h.values.filter((v) => v.metricName?.endsWith('_count')).reduce((a, v) => a + v.value, 0);
     this.prev = this.last;
-    this.last = { at: this.now(), samples: sum(s.values), messages: sum(m.values), ticks };
+    this.last = { at: this.now(), samples: sum(s.values), messages: m.values.length ? sum(m.values) : null, ticks };
   }
 
   current(): Throughput | null {
@@ -74,6 +75,6 @@ export class ThroughputMeter {
     if (!a || !b || b.at <= a.at) return null;
     const dt = (b.at - a.at) / 1000;
     const rate = (x: number) => Math.round((x / dt) * 10) / 10;
-    return { samplesInPerS: rate(b.samples - a.samples), messagesOutPerS: rate(b.messages - a.messages), ticksPerS: rate(b.ticks - a.ticks), windowS: Math.round(dt * 10) / 10 };
+    return { samplesInPerS: rate(b.samples - a.samples), messagesOutPerS: a.messages === null || b.messages === null ? null : rate(b.messages - a.messages), ticksPerS: rate(b.ticks - a.ticks), windowS: Math.round(dt * 10) / 10 };
   }
 }

@@ -75,7 +75,7 @@ export async function refreshGateway(): Promise<void> {
     ...item('Execution provider', `${h.executionProvider ?? '—'}${h.estimator ? ` (${h.estimator})` : ''}`),
     ...item('Broker', h.mqtt ? `${h.mqtt.connected ? 'connected' : '⊘ not connected'} — ${h.mqtt.url ?? ''}` : '—', h.mqtt && !h.mqtt.connected ? 'abnormal' : ''),
     ...item('Outbox', h.outboxDepth === undefined ? '—' : `${h.outboxDepth} waiting`),
-    ...item('Throughput', t ? `${fmtNum(t.samplesInPerS)} samples/s in · ${fmtNum(t.messagesOutPerS, 1)} msg/s out · ${fmtNum(t.ticksPerS, 1)} ticks/s` : 'measuring…'),
+    ...item('Throughput', t ? `${fmtNum(t.samplesInPerS)} samples/s in · ${t.messagesOutPerS === null ? 'messages out not counted' : `${fmtNum(t.messagesOutPerS, 1)} msg/s out`} · ${fmtNum(t.ticksPerS, 1)} ticks/s` : 'measuring…'),
     ...item('Up', h.uptimeS === undefined ? '—' : `${Math.round(h.uptimeS / 60)} min`),
   );
   // the devices' "last seen" ages move on without new events

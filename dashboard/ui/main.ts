@@ -56,6 +56,7 @@ connect(
       renderAlerts();
       renderDecisions();
       renderDevices();
+      void refreshEffects(); // station names are known now
       document.body.dataset['ready'] = 'true';
     },
     wearer: (d) => {
@@ -82,6 +83,5 @@ connect(
 watchStale();
 void refreshSession();
 void refreshGateway();
-void refreshEffects();
 window.setInterval(() => void refreshGateway(), 2000);
 window.setInterval(() => void refreshEffects(), 15000);

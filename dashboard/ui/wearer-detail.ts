@@ -6,6 +6,7 @@ import { getJson } from './api.ts';
 import { $, el, fmtNum, fmtTime } from './dom.ts';
 import { deviceRow } from './health-view.ts';
 import { STATE_TEXT } from './isa101.ts';
+import { model } from './model.ts';
 import type { HistoryJson, WearerDetailJson } from './types.ts';
 
 const REFRESH_MS = 2000;
@@ -62,7 +63,7 @@ async function refresh(id: string, first: boolean): Promise<void> {
   const latest = (s: string) => (last >= 0 ? history!.series[s]?.[last] ?? null : null);
   $('wearer-facts').replaceChildren(
     ...fact('Role', w.role),
-    ...fact('Station', w.station ?? '—'),
+    ...fact('Station', w.station ? model.stations.get(w.station)?.name ?? w.station : '—'),
     ...fact('State', STATE_TEXT[w.state] ?? w.state),
     ...fact('Attention score', w.score === null ? '—' : `${Math.round(w.score * 100)} %`),
     ...fact('Data quality', `${Math.round(w.quality * 100)} %`),

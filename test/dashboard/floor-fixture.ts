@@ -57,8 +57,8 @@ export interface DashboardHarness {
 }
 
 /** The plugin on a fresh fastify with a FloorState fed by a fresh bus. */
-export async function startDashboard(o: { layout?: FloorLayout; plugin?: Partial<DashboardOptions> } = {}): Promise<DashboardHarness> {
-  const bus = new EventBus();
+export async function startDashboard(o: { layout?: FloorLayout; plugin?: Partial<DashboardOptions>; bus?: EventBus } = {}): Promise<DashboardHarness> {
+  const bus = o.bus ?? new EventBus();
   const floor = new FloorState({ layout: o.layout ?? testLayout(), bus, toEpochMs: (t) => 1_700_000_000_000 + t });
   const metrics = createGatewayMetrics(new Registry());
   metrics.attach(bus);
