@@ -13,6 +13,7 @@ import { dashboardPlugin, type DashboardOptions } from './plugin.ts';
 import { RawGazeTap } from './raw-gaze-tap.ts';
 import type { EffectSummaryRow } from './read-routes.ts';
 import { storeRecords, type StoreLike } from './store-records.ts';
+import { summariseEffects, type EffectLike } from './effect-summary.ts';
 import { FloorHistory } from './wearer-history.ts';
 import { buildUi } from './ui-bundle.ts';
 import { SiteFloor } from './site-floor.ts';
@@ -56,8 +57,8 @@ export interface DashboardServerOptions {
   toEpochMs: (t: number) => number;
   /** where write actions go; without it the dashboard is read-only (writes answer 503) */
   commands?: CommandPort;
-  /** the gateway store: alert histories and the audit trail */
-  store?: StoreLike;
+  /** the gateway store: alert histories, the audit trail and (when it keeps them) effect records */
+  store?: StoreLike & { readonly data: { readonly effects?: readonly EffectLike[] } };
   /** effect evaluation summary per decision kind and station */
   effects?: () => EffectSummaryRow[];
   /** the broker this gateway publishes to (floor mode's default site broker) */
@@ -147,7 +148,7 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
     ...(auth ? { auth } : {}),
     ...(o.commands ? { commands: o.commands } : {}),
     ...(o.store ? { records: storeRecords(o.store) } : {}),
-    ...(o.effects ? { effects: o.effects } : {}),
+    ...(o.effects ? { effects: o.effects } : o.store?.data.effects ? { effects: () => summariseEffects(o.store!.data.effects ?? []) } : {}),
     ...(rawGaze ? { rawGaze } : {}),
     ...(site ? { site } : {}),
   };
