@@ -32,16 +32,27 @@ export interface PolicyTransition {
  * Tracker loss never counts as eyes closed or eyes on road: every timer freezes while the
  * observation is not valid.
  *
- * Readings of the table where it leaves room (each pinned by a scenario test):
+ * Readings of the table where it leaves room (each pinned by a scenario test in
+ * test/policy/driver-policy*.test.ts):
  * - an observation at t stands for the interval (t - dt, t]; dt = t - previous t, and dtS for
  *   the first tick, so distraction starting at the tick 1.05 reaches 3 s at the tick 4.00;
- * - closed eyes leave the buffer unchanged even at standstill (the table's "closed: unchanged");
- * - unresponsive-after-warning counts time since the level-3 warning including invalid ticks:
- *   an invalid tick is no attentive answer, and a slumped driver often loses the tracker;
+ * - the awareness rules partition the ticks: moving and distracted drain; attentive refills;
+ *   not valid or closed leave a unchanged (also at standstill: closed eyes are no attention,
+ *   and tracker loss freezes every timer); distracted at standstill refills as if attentive;
+ * - "timers freeze" (sensor-lost row) holds for every timer: the closure time c, the attentive
+ *   run that resets VATS, and the 3 s answer window after a level-3 distraction warning, which
+ *   counts valid ticks only. A slumped driver who loses the tracker is covered by sensor_lost
+ *   (2 s) and the sticky distraction level 3; unresponsive needs evidence, not missing data;
+ * - VATS is raised when the off-road time in the last 30 s reaches 10 s and cleared only by
+ *   the accumulator's reset (>= 2 s continuously attentive): the table gives "follow both
+ *   ways" to distraction levels 1-2 only, and a level that dropped as old glances slide out of
+ *   the window would flicker on and off with every further glance;
+ * - standstill resets c even on an invalid tick (the vehicle's speed is known without the
+ *   tracker); while moving, an invalid tick freezes c;
  * - microsleep stays while the tracker is lost and clears at the first valid open-eyes tick;
- * - KSS in [kssClear, kssLevel1) holds the drowsy level (the hysteresis band); a tick without
- *   kss holds it too (no estimate is not "awake");
- * - VATS level follows the windowed off-road time both ways; 2 s attentive empties the window;
+ * - drowsy: level 2 while kss >= 8, level 1 while 7 <= kss < 8; in [kssClear, kssLevel1) a
+ *   raised alert stays raised at level 1 (the hysteresis band holds the alert, not level 2);
+ *   a tick without kss holds the level (no estimate is not "awake");
  * - an ack at an attentive tick refills the buffer even when nothing sticky is active;
  * - a repeated or backwards t changes nothing (the replay rejects such input instead).
  *
@@ -59,6 +70,8 @@ export class DriverPolicy {
   private lastT = NaN;
   private distraction3Sticky = false;
   private distraction3At = NaN;
+  /** valid time since the level-3 warning (s): invalid ticks freeze it */
+  private sinceLevel3S = 0;
   private attentiveSinceLevel3 = false;
   private closedS = 0;
   private invalidS = 0;
@@ -135,6 +148,7 @@ export class DriverPolicy {
       if (!this.distraction3Sticky) {
         this.distraction3Sticky = true;
         this.distraction3At = o.t;
+        this.sinceLevel3S = 0;
         this.attentiveSinceLevel3 = false;
       }
     }
@@ -144,9 +158,10 @@ export class DriverPolicy {
     else next.distraction = 0;
 
     // unresponsive after the level-3 warning
-    if (this.distraction3Sticky) {
-      if (attentive && o.t > this.distraction3At) this.attentiveSinceLevel3 = true;
-      if (!this.attentiveSinceLevel3 && o.t - this.distraction3At >= S.unresponsiveAfterWarningS - eps) next.unresponsive = 3;
+    if (this.distraction3Sticky && o.t > this.distraction3At) {
+      if (valid) this.sinceLevel3S += dt; // invalid ticks freeze the answer window
+      if (attentive) this.attentiveSinceLevel3 = true;
+      if (!this.attentiveSinceLevel3 && this.sinceLevel3S >= S.unresponsiveAfterWarningS - eps) next.unresponsive = 3;
     }
 
     // VATS: off-road time while moving within the sliding window
@@ -166,14 +181,12 @@ export class DriverPolicy {
       this.vatsHead = 0;
     }
     if (this.vatsHead === this.vatsT.length) this.vatsSum = 0; // empty window: drop float residue
-    // the level follows the windowed off-road time both ways (it is a function of it)
-    next.vats = this.vatsSum >= S.vatsOffRoadS - eps ? 1 : 0;
+    // raised at 10 s within the window; cleared only by the reset above (2 s attentive)
+    if (this.vatsSum >= S.vatsOffRoadS - eps) next.vats = 1;
 
-    // eye closure while moving; invalid ticks freeze it
-    if (valid) {
-      if (closed && moving) this.closedS += dt;
-      else this.closedS = 0;
-    }
+    // eye closure while moving; standstill resets it, invalid ticks while moving freeze it
+    if (!moving) this.closedS = 0;
+    else if (valid) this.closedS = closed ? this.closedS + dt : 0;
     if (valid && !closed) next.microsleep = 0;
     if (this.closedS >= S.microsleepS - eps) next.microsleep = Math.max(next.microsleep, 2);
     if (this.closedS >= S.sleepS - eps) next.sleep = 3;
@@ -184,6 +197,7 @@ export class DriverPolicy {
       if (o.kss >= S.kssLevel2) next.drowsy = 2;
       else if (o.kss >= S.kssLevel1) next.drowsy = 1;
       else if (o.kss < S.kssClear) next.drowsy = 0;
+      else next.drowsy = Math.min(next.drowsy, 1); // the band holds a raised alert, at level 1
     }
 
     // sensor loss: its own condition, cleared at the first valid tick

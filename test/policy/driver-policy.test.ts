@@ -142,11 +142,11 @@ t.test('repeated or backwards ticks change nothing; settings are validated', asy
   t.throws(() => p.step({ t: NaN, valid: true, eyesOnRoad: true, eyesClosed: false, speedMps: 0 }), RangeError);
 });
 
-t.test('VATS follows the sliding window down: off-road time at standstill does not count', async (t) => {
+t.test('VATS stays raised when old glances slide out of the window; only 2 s attentive clears it', async (t) => {
   // 10 s away while moving, then stopped and still looking away: the window slides past the
-  // first off-road tick (0.05) at 30.05 and the off-road time drops to 9.95 s
-  const trs = run([{ s: 10, eyesOnRoad: false }, { s: 25, eyesOnRoad: false, speedMps: 0 }]);
-  t.same(of(trs, 'vats'), [[10, 1], [30.05, 0]]);
+  // first off-road tick at 30.05, but the table clears vats only by the attentive reset
+  const trs = run([{ s: 10, eyesOnRoad: false }, { s: 25, eyesOnRoad: false, speedMps: 0 }, { s: 2, speedMps: 0 }]);
+  t.same(of(trs, 'vats'), [[10, 1], [37, 0]], 'cleared at 35.05 + 2 s attentive (at standstill counts)');
   t.same(of(trs, 'distraction').slice(0, 2), [[3, 1], [5, 2]]);
   t.same(of(trs, 'distraction').at(-1)?.[1], 0, 'the buffer refills at standstill');
 });
@@ -162,10 +162,13 @@ t.test('tracker loss during a closure: microsleep holds, sensor_lost rises, both
   t.same(of(trs, 'sleep'), [], '1.5 s closed plus 3 s unknown is not 3 s closed');
 });
 
-t.test('unresponsive after warning also when the tracker is lost after it (no attentive answer)', async (t) => {
+t.test('unresponsive after warning: tracker loss freezes the 3 s answer window (timers freeze)', async (t) => {
   const trs = run([{ s: 11, eyesOnRoad: false }, { s: 4, valid: false }]);
-  t.same(of(trs, 'unresponsive'), [[14, 3]]);
-  t.same(of(trs, 'sensor_lost'), [[13, 1]]);
+  t.same(of(trs, 'unresponsive'), [], 'missing data is no evidence of unresponsiveness');
+  t.same(of(trs, 'sensor_lost'), [[13, 1]], 'the loss itself is reported at 2 s');
+  t.same(of(trs, 'distraction'), [[3, 1], [5, 2], [11, 3]], 'level 3 stays');
+  const back = run([{ s: 11, eyesOnRoad: false }, { s: 4, valid: false }, { s: 3, eyesOnRoad: false }]);
+  t.same(of(back, 'unresponsive'), [[18, 3]], 'the window resumes when the tracker is back: 3 s of valid ticks after 15.0');
 });
 
 t.test('a tick without kss holds the drowsy level', async (t) => {
