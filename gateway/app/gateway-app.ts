@@ -15,6 +15,7 @@ import { createConfiguredDevices, deviceHealth } from '../devices/configured-dev
 import type { CommandPort } from '../commands/command-port.ts';
 import { createGatewayCommands } from '../commands/command-wiring.ts';
 import type { ThresholdRegistry } from '../commands/adjustable-thresholds.ts';
+import { createFloorScheduling, type FloorScheduling } from '../scheduler/floor-scheduling.ts';
 import { buildSimulatedFleet, type SimulatedWearer } from '../devices/simulated-fleet.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../outputs/embedded-broker.ts';
 import { startMqttOutputs } from '../outputs/mqtt-outputs.ts';
@@ -55,6 +56,8 @@ export interface RunningGateway {
   commands: CommandPort;
   /** adjustable thresholds with their ranges and current values (threshold.set changes them) */
   thresholds: ThresholdRegistry;
+  /** scheduler (pending decisions, floor status) and effects (`scheduling.summary()`) for the API */
+  scheduling: FloorScheduling;
   health(): HealthReport;
   stop(): Promise<void>;
 }
@@ -95,7 +98,12 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
     const fleet = new FleetPipeline({ config, bus, toEpochMs, estimator: inference.estimator });
     bus.on('alert', (a) => store.recordAlert(a));
     bus.on('decision', (d) => store.recordDecision(d));
-    const { commands, thresholds } = createGatewayCommands({ fleet, store, bus, errors, toEpochMs, onStaleThreshold: (name, why) => log.warn(`stored threshold ${name} not applied: ${why}`) });
+    const scheduling = createFloorScheduling({ config, bus, toEpochMs, effectHistory: store.data.effects, onEffect: (r) => store.recordEffect(r) });
+    cleanup.push(async () => scheduling.close());
+    const { commands, thresholds } = createGatewayCommands({
+      fleet, store, bus, errors, toEpochMs, decisions: scheduling.desk, bind: (reg) => scheduling.bindThresholds(reg),
+      onStaleThreshold: (name, why) => log.warn(`stored threshold ${name} not applied: ${why}`),
+    });
 
     let broker: EmbeddedBroker | null = null;
     let brokerUrl = config.mqtt.url;
@@ -195,6 +203,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
         ticks++;
         nextTick += config.tickMs;
       }
+      if (ticks) scheduling.step(lastTick); // acts every scheduler.periodS, on tick time
       if (nowMs - lastStatus >= 1000) {
         lastStatus = nowMs;
         for (const d of devices) bus.emit('device', d.status(nowMs));
@@ -228,6 +237,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       errors,
       commands,
       thresholds,
+      scheduling,
       health,
       stop: undo,
     };

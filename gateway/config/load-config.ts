@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { AfgError } from '../core/errors.ts';
 import { checkDeviceRules } from './device-rules.ts';
 import { ConfigSchema, type GatewayConfig } from './schema.ts';
+import { checkSchedulerConfig } from '../scheduler/scheduler-config.ts';
 
 // discriminator: tagged unions (transport, geometry) get their defaults and precise error paths
 const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false, discriminator: true, verbose: true });
@@ -83,6 +84,9 @@ function checkCrossFields(cfg: GatewayConfig): void {
     });
   });
   if (cfg.simulation.enabled && cfg.simulation.scenario === null) throw invalid('/simulation/scenario', 'is required when simulation.enabled is true');
+  // a floor from a simulation scenario is checked again at start, once it is known
+  const sched = checkSchedulerConfig(cfg, { floorKnown: cfg.wearers.length > 0 });
+  if (sched) throw invalid(...sched);
 }
 
 function invalid(at: string, what: string): AfgError {

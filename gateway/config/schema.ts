@@ -1,5 +1,8 @@
 import { Type, type Static, type TObject, type TSchema, type TUnion } from '@sinclair/typebox';
 import { FeaturesConfigSchema } from '../features/feature-settings-schema.ts';
+import { EffectsConfigSchema } from '../effects/effects-config.ts';
+import { PolicyConfigSchema } from '../policy/policy-config.ts';
+import { SchedulerConfigSchema } from '../scheduler/scheduler-config.ts';
 
 /**
  * The gateway's configuration, schema first. Every field has a default (so an empty file is a
@@ -336,6 +339,9 @@ export const ConfigSchema = Type.Object(
       },
       'simulated fleet: emulated devices driven by scripted scenarios',
     ),
+    policy: PolicyConfigSchema,
+    scheduler: SchedulerConfigSchema,
+    effects: EffectsConfigSchema,
     logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug')], { default: 'info' }),
   },
   Strict,

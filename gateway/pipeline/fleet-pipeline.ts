@@ -4,9 +4,10 @@ import type { AttentionEstimate, FeatureFrame, Role, SampleBatch, WearerId } fro
 import type { AttentionEstimator } from '../estimator/attention-estimator.ts';
 import { RuleBasedEstimator } from '../estimator/rule-based-estimator.ts';
 import { WearerPipeline } from './wearer-pipeline.ts';
+import { operatorSettingsOf } from '../policy/policy-config.ts';
 
-/** What the fleet pipeline needs from the config: the floor, the wearers, the AOIs and the feature windows (defaults when absent). */
-export type FleetConfig = Pick<GatewayConfig, 'site' | 'gateway' | 'tickMs' | 'stations' | 'wearers' | 'aois'> & Partial<Pick<GatewayConfig, 'features'>>;
+/** What the fleet pipeline needs from the config: the floor, the wearers, the AOIs, the feature windows and the policy times (defaults when absent). */
+export type FleetConfig = Pick<GatewayConfig, 'site' | 'gateway' | 'tickMs' | 'stations' | 'wearers' | 'aois'> & Partial<Pick<GatewayConfig, 'features' | 'policy'>>;
 
 /**
  * All wearers' pipelines, stepped together once per tick; results go onto the event bus, which
@@ -51,6 +52,7 @@ export class FleetPipeline {
           safetyCritical: w.station !== undefined && critical.has(w.station),
           tickMs: opts.config.tickMs,
           ...(opts.config.features ? { features: opts.config.features } : {}),
+          operatorSettings: operatorSettingsOf(opts.config.policy),
         }),
       );
     }

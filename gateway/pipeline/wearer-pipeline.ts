@@ -7,6 +7,7 @@ import { featureIndex } from '../features/feature-names.ts';
 import { RuleBasedEstimator } from '../estimator/rule-based-estimator.ts';
 import { DriverPolicy } from '../policy/driver-policy.ts';
 import { OperatorPolicy } from '../policy/operator-policy.ts';
+import type { OperatorPolicySettings } from '../policy/operator-policy-settings.ts';
 
 export interface WearerTickResult {
   frame: FeatureFrame;
@@ -56,12 +57,12 @@ export class WearerPipeline {
   readonly tracker: AlertTracker;
   private driverAckPending = false;
 
-  constructor(opts: { wearer: WearerConfig; aois: readonly AoiConfig[]; toEpochMs: (t: number) => number; safetyCritical?: boolean; tickMs: number; features?: Partial<FeatureSettings> }) {
+  constructor(opts: { wearer: WearerConfig; aois: readonly AoiConfig[]; toEpochMs: (t: number) => number; safetyCritical?: boolean; tickMs: number; features?: Partial<FeatureSettings>; operatorSettings?: Partial<OperatorPolicySettings> }) {
     this.wearer = opts.wearer;
     const aois = opts.aois.filter((a) => a.role === opts.wearer.role).map((a) => ({ name: a.name, polygon: a.polygon as [number, number][] }));
     this.features = new WearerFeatures({ wearer: opts.wearer.id, aois, tickWindowMs: opts.tickMs, ...(opts.features ? { settings: opts.features } : {}) });
     this.driver = opts.wearer.role === 'driver' ? new DriverPolicy() : null;
-    this.operator = opts.wearer.role === 'operator' ? new OperatorPolicy({ safetyCritical: opts.safetyCritical ?? false }) : null;
+    this.operator = opts.wearer.role === 'operator' ? new OperatorPolicy({ safetyCritical: opts.safetyCritical ?? false, settings: opts.operatorSettings ?? {} }) : null;
     const trackerOpts: ConstructorParameters<typeof AlertTracker>[0] = { wearer: opts.wearer.id, role: opts.wearer.role, toEpochMs: opts.toEpochMs };
     if (opts.wearer.station !== undefined) trackerOpts.station = opts.wearer.station;
     this.tracker = new AlertTracker(trackerOpts);
