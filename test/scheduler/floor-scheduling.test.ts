@@ -116,6 +116,6 @@ t.test('scheduler thresholds through threshold.set; a disabled scheduler decides
   scheduling.close();
   commands.close();
   t.throws(() => validateConfig({ stations: [{ id: 'st-01', name: 'P' }], wearers: [{ id: 'op-0001', role: 'operator' }], scheduler: { operators: [{ wearer: 'op-9999' }] } }), { code: 'AFG_E_CONFIG_INVALID', path: '/scheduler/operators/0/wearer' });
-  t.throws(() => validateConfig({ scheduler: { capacityLow: 0.9, capacityRestore: 0.8 } }), { path: '/scheduler/capacityRestore' });
+  t.throws(() => validateConfig({ scheduler: { capacityLow: 0.9, capacityRestore: 0.8 } }), { code: 'AFG_E_CONFIG_INVALID', path: '/scheduler/capacityRestore' });
   t.throws(() => createFloorScheduling({ config: { ...config, scheduler: { ...config.scheduler, stations: [{ station: 'st-77', requires: [] }] } }, bus, toEpochMs: (x) => x }), { code: 'AFG_E_CONFIG_INVALID', path: '/scheduler/stations/0/station' }, 'a scenario floor is checked at start');
 });
