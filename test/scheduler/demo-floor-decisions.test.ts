@@ -8,12 +8,14 @@ import type { Decision } from '../../gateway/core/types.ts';
 import { applyScenarioFloor } from '../../gateway/devices/scenario-fleet-config.ts';
 import { runOfflineSimulation } from '../../gateway/devices/offline-simulation.ts';
 import { createFloorScheduling } from '../../gateway/scheduler/floor-scheduling.ts';
+import { createInferenceEngine } from '../../gateway/inference/inference-engine.ts';
 
 const DEMO = fileURLToPath(new URL('../../examples/demo.yaml', import.meta.url));
 
 /*
  * The demo floor (examples/demo.yaml) through emulated devices, real decoders and the pipeline
- * in virtual time, with the scheduler stepped on tick time as the gateway loop does: the
+ * in virtual time, with the demo's own estimator (the ONNX model it names in inference) and
+ * the scheduler stepped on tick time as the gateway loop does: the
  * drowsy operator gets a micro-break decision within a few minutes, covered by the relief.
  */
 t.test('the demo floor produces a break decision for the drowsy operator within 5 minutes', async (t) => {
@@ -25,7 +27,10 @@ t.test('the demo floor produces a break decision for the drowsy operator within 
   const decisions: Decision[] = [];
   bus.on('decision', (d) => decisions.push(d));
   bus.on('estimate', (e) => scheduling.step(e.t));
-  await runOfflineSimulation({ config: raw, scenario, durationMs: 300_000, bus });
+  const engine = await createInferenceEngine({ config: raw.inference, baseDir, dataDir: t.testdir(), fleetSize: config.wearers.length });
+  t.teardown(() => engine.close());
+  t.comment(`estimator: ${engine.summary()}`);
+  await runOfflineSimulation({ config: raw, scenario, durationMs: 300_000, bus, estimator: engine.estimator });
   const breaks = decisions.filter((d) => d.kind === 'break' && d.state === 'pending');
   t.ok(breaks.length >= 1, `break decisions: ${decisions.map((d) => `${d.createdAt! / 1000}s ${d.kind} ${d.targets.join('+')} ${d.state}`).join('; ')}`);
   const first = breaks[0]!;
