@@ -229,6 +229,9 @@ export class OpenGazeParser {
       this.opts.errors.count('AFG_E_GAZEPOINT_RECORD');
       return;
     }
+    // a time so large that it has no µs value (TIME="1e303") would poison every later sample's order
+    const tUs = Math.round(tSec * 1e6);
+    if (!Number.isFinite(tUs)) return this.garbled();
     let sum = 0;
     let k = 0;
     // a pupil counts only with its own valid flag (LPMMV / RPMMV) set; 0 mm is "not measured"
@@ -242,7 +245,7 @@ export class OpenGazeParser {
     }
     const i = this.n;
     // TIME has 10 µs resolution (5 decimals): rounding to whole µs removes binary-float noise
-    this.t[i] = Math.round(tSec * 1e6);
+    this.t[i] = tUs;
     this.x[i] = row[this.xSlot]!;
     this.y[i] = row[this.ySlot]!;
     this.valid[i] = row[this.vSlot] === 1 ? 1 : 0;

@@ -201,7 +201,8 @@ export class PupilDatumDecoder {
     const pos = d['norm_pos'];
     const conf = d['confidence'];
     const ts = d['timestamp'];
-    if (!Array.isArray(pos) || pos.length < 2 || !finite(pos[0]) || !finite(pos[1]) || !finite(conf) || !finite(ts)) {
+    // ts * 1e6 must stay finite too: a timestamp of 1e308 s would become an infinite µs time
+    if (!Array.isArray(pos) || pos.length < 2 || !finite(pos[0]) || !finite(pos[1]) || !finite(conf) || !finite(ts) || !Number.isFinite(ts * 1e6)) {
       return this.reject('missingFields');
     }
     if (this.n === this.cap) this.grow();
