@@ -134,7 +134,9 @@ export class TimeBuckets {
 
   /** Zeroes buckets that a jump forward in time skipped over, so stale sums never reappear. */
   private advance(b: number): void {
-    if (b <= this.newest) return;
+    // beyond 2^53 (a time of 1e113 ms, or Infinity, from a device gone wrong) k++ no longer moves
+    // k and the loop below would never end; such a time holds no bucket. NaN holds none either.
+    if (b <= this.newest || !(b <= Number.MAX_SAFE_INTEGER)) return;
     const from = Math.max(this.newest + 1, b - this.size + 1);
     for (let k = from; k <= b; k++) {
       const base = (((k % this.size) + this.size) % this.size) * this.channels;

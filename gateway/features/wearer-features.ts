@@ -536,7 +536,8 @@ export class WearerFeatures {
 
 /** Writes a value with its quality; a non-finite value stays unknown (NaN, Unknown). */
 function put(v: Float32Array, q: Uint8Array, i: number, x: number, quality: FeatureQuality): void {
-  if (x - x !== 0) return;
+  // finite as a double but beyond float32 (a device sending 3e38) would be stored as Infinity
+  if (Math.fround(x) - Math.fround(x) !== 0) return;
   v[i] = x;
   q[i] = quality;
 }
