@@ -4,6 +4,10 @@ import { computeHrv, emptyHrv, HRV_KEYS, HRV_SETTINGS, timeDomainInto, type HrvM
 import { RrArtefactFilter } from './rr-artefacts.ts';
 import { HrvSpectrum } from './welch-spectrum.ts';
 
+/** Longest beat-to-beat interval and longest series `afg hrv` takes (ms). */
+const MAX_INTERVAL_MS = 60_000;
+const MAX_SERIES_MS = 24 * 3_600_000;
+
 /**
  * `afg hrv <file> [--correct]`: one RR/NN interval in ms per line (blank lines and # comments
  * ignored); prints the HRV metrics as one JSON object with the keys of HRV_KEYS (unknown: null).
@@ -29,6 +33,12 @@ export async function runHrvCli(file: string, opts: { correct?: boolean; onRejec
     rr.push(v);
   });
   if (rr.length < 2) throw new AfgError('AFG_E_INPUT_INVALID', `${file}: need at least 2 intervals`);
+  // the spectrum resamples the whole series at 4 Hz: a typo of a few digits (7e10 ms) would ask for
+  // gigabytes. A minute between beats, or a day of recording, is beyond any ECG/strap input.
+  const longest = Math.max(...rr);
+  if (longest > MAX_INTERVAL_MS) throw new AfgError('AFG_E_INPUT_INVALID', `${file}: an interval of ${longest} ms is not a beat-to-beat interval (at most ${MAX_INTERVAL_MS} ms)`);
+  const total = rr.reduce((a, b) => a + b, 0);
+  if (total > MAX_SERIES_MS) throw new AfgError('AFG_E_INPUT_INVALID', `${file}: the intervals add up to ${(total / 3_600_000).toFixed(1)} h; at most 24 h per call`);
   const m = opts.correct ? correctedHrv(rr, opts.onRejected) : computeHrv(rr);
   const rounded = Object.fromEntries(HRV_KEYS.map((k) => [k, Number.isNaN(m[k]) ? null : Math.round(m[k] * 1e6) / 1e6]));
   return JSON.stringify(rounded);

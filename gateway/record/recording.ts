@@ -1,5 +1,6 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { decodeMulti, encode } from '@msgpack/msgpack';
+import { validateConfig } from '../config/load-config.ts';
 import { AfgError } from '../core/errors.ts';
 import type { SampleBatch } from '../core/types.ts';
 import type { FleetConfig, FleetPipeline } from '../pipeline/fleet-pipeline.ts';
@@ -128,19 +129,38 @@ export async function readRecording(file: string): Promise<{ header: RecordingHe
   const header = values[0] as RecordingHeader | undefined;
   if (header === undefined) throw new AfgError('AFG_E_RECORDING_INVALID', `recording ${file} is empty`);
   if (header?.format !== 'afg-recording' || header.version !== 1) throw new AfgError('AFG_E_RECORDING_INVALID', `recording ${file} is not an afg recording (bad header)`);
+  header.fleet = fleetOf(header.fleet, file);
   const entries: RecordingEntry[] = [];
   for (let i = 1; i < values.length; i++) {
     const r = values[i] as BatchRecord | TickRecord | SpeedRecord;
     try {
-      if (r.k === 't') entries.push({ kind: 'tick', t: r.t });
-      else if (r.k === 'v') entries.push({ kind: 'speed', wearer: r.w, speedMps: r.v });
-      else if (r.k === 'b') entries.push({ kind: 'batch', wearer: r.w, batch: toBatch(r) });
+      // a tick at NaN or Infinity would reach the policies (which refuse it by throwing)
+      if (r.k === 't' && Number.isFinite(r.t)) entries.push({ kind: 'tick', t: r.t });
+      else if (r.k === 'v' && typeof r.w === 'string' && typeof r.v === 'number') entries.push({ kind: 'speed', wearer: r.w, speedMps: r.v });
+      else if (r.k === 'b' && typeof r.w === 'string') entries.push({ kind: 'batch', wearer: r.w, batch: toBatch(r) });
+      else if (r.k === 't' || r.k === 'v' || r.k === 'b') throw new Error(`malformed ${r.k} record`);
       else throw new Error('unknown record kind');
     } catch (err) {
       throw new AfgError('AFG_E_RECORDING_INVALID', `recording ${file}, record ${i}: ${(err as Error).message}`);
     }
   }
   return { header, entries };
+}
+
+/**
+ * The header's fleet, validated like a config (a damaged or forged header must be refused with
+ * a code, not crash the replay). Devices do not matter to a replay and are left out.
+ */
+function fleetOf(raw: unknown, file: string): FleetConfig {
+  const f = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  const wearers = Array.isArray(f['wearers']) ? f['wearers'].map((w: unknown) => (typeof w === 'object' && w !== null && !Array.isArray(w) ? { ...w, devices: [] } : w)) : f['wearers'];
+  const picked = Object.fromEntries(Object.entries({ site: f['site'], gateway: f['gateway'], tickMs: f['tickMs'], stations: f['stations'], wearers, aois: f['aois'], features: f['features'] }).filter(([, v]) => v !== undefined));
+  try {
+    const c = validateConfig(picked);
+    return { site: c.site, gateway: c.gateway, tickMs: c.tickMs, stations: c.stations, wearers: c.wearers, aois: c.aois, ...(c.features ? { features: c.features } : {}) };
+  } catch (err) {
+    throw new AfgError('AFG_E_RECORDING_INVALID', `recording ${file} carries an invalid fleet: ${(err as Error).message}`);
+  }
 }
 
 function toBatch(r: BatchRecord): SampleBatch {
@@ -150,6 +170,9 @@ function toBatch(r: BatchRecord): SampleBatch {
     if (!(bytes instanceof Uint8Array)) throw new Error(`batch record lacks column ${name}`);
     cols[name] = column(r.kind, name, bytes);
   }
+  // n must be what the columns hold: a damaged n (3e9 from a flipped byte) would make every stage
+  // loop over, or allocate for, samples that are not there
+  if (!Number.isInteger(r.n) || r.n < 0 || Object.values(cols).some((c) => c.length < r.n)) throw new Error(`batch record claims ${String(r.n)} samples, its columns hold fewer`);
   return { kind: r.kind, device: r.dev, clock: 'gateway', n: r.n, ...(r.kind === 'gaze' ? { units: r.units ?? 'deg' } : {}), ...cols } as unknown as SampleBatch;
 }
 
