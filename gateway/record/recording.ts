@@ -152,7 +152,8 @@ export async function readRecording(file: string): Promise<{ header: RecordingHe
  * a code, not crash the replay). Devices do not matter to a replay and are left out.
  */
 function fleetOf(raw: unknown, file: string): FleetConfig {
-  const f = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new AfgError('AFG_E_RECORDING_INVALID', `recording ${file} has no fleet in its header`);
+  const f = raw as Record<string, unknown>;
   const wearers = Array.isArray(f['wearers']) ? f['wearers'].map((w: unknown) => (typeof w === 'object' && w !== null && !Array.isArray(w) ? { ...w, devices: [] } : w)) : f['wearers'];
   const picked = Object.fromEntries(Object.entries({ site: f['site'], gateway: f['gateway'], tickMs: f['tickMs'], stations: f['stations'], wearers, aois: f['aois'], features: f['features'] }).filter(([, v]) => v !== undefined));
   try {
