@@ -261,6 +261,12 @@ export class WearerFeatures {
       const s = g.slot(T[i]!);
       // end of this sample's bucket (slot -1: older than the ring holds; the sums are dropped)
       const hi = s >= 0 ? g.slotEnd : (Math.floor(T[i]! / g.bucketMs) + 1) * g.bucketMs;
+      if (!(T[i]! < hi)) {
+        // a time with no bucket end (Infinity, 1e113: beyond float precision) would never be
+        // consumed by the loop below and hang the pipeline; it holds no bucket
+        i++;
+        continue;
+      }
       let sv = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sn = 0;
       for (; i < n; i++) {
         if (valid[i] !== 1) continue;
