@@ -45,6 +45,18 @@ t.test('TimeBuckets: times beyond 2^53 buckets (1e113 ms, Infinity, NaN) return 
   }
 });
 
+t.test('WearerFeatures: a gaze sample at Infinity or 1e113 ms is passed over, not looped on forever', async (t) => {
+  for (const bad of [Infinity, 1e113]) {
+    const f = new WearerFeatures({ wearer: 'dr-0002' });
+    const n = 5;
+    const one = new Float32Array(n).fill(1);
+    const t0 = performance.now();
+    f.pushGaze({ kind: 'gaze', device: 'et', clock: 'gateway', units: 'deg', n, t: Float64Array.from([100, 101, bad, 103, 104]), x: one, y: one, pupil: one, openness: one, valid: new Uint8Array(n).fill(1) });
+    f.frame(200);
+    t.ok(performance.now() - t0 < 1000, `a sample at ${bad} does not hang pushGaze`);
+  }
+});
+
 t.test('WearerFeatures: acceleration beyond float32 gives an unknown activity, never Infinity', async (t) => {
   const f = new WearerFeatures({ wearer: 'dr-0001' });
   const n = 50;

@@ -17,6 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { FuzzTally } from './fuzz-tally.ts';
 import { FUZZ_TARGETS } from './fuzz-targets.ts';
 
+// `tap test/fuzz` would run this file as a test: the CI share is fuzz.test.ts; this is the long run
+if (process.env['TAP'] === '1' && !process.argv.includes('--child')) {
+  process.stdout.write('1..0 # SKIP the long fuzz run is `npm run fuzz`; CI runs test/fuzz/fuzz.test.ts\n');
+  process.exit(0);
+}
+
 const argv = process.argv.slice(2);
 function flag(name: string, dflt: string): string {
   const i = argv.indexOf(`--${name}`);
