@@ -90,8 +90,9 @@ export class PupilBaseline {
 }
 
 /**
- * 1 - e^-x. Per-sample weights have x = dt / tau <= 50 / 2000: the Taylor series to x^5 is then
- * exact to 1e-13 relative (next term x^6 / 720) and several times cheaper than Math.exp.
+ * 1 - e^-x. Per-sample weights have small x = dt / tau (4 ms / 2 s at 250 Hz): below 0.01 the
+ * Taylor series to x^5 is exact to 1e-13 relative (next term x^6 / 720) and several times
+ * cheaper than Math.exp; larger x (gaps) take expm1.
  */
 function oneMinusExpNeg(x: number): number {
   if (x < 0.01) return x * (1 - x * (0.5 - x * (1 / 6 - x * (1 / 24 - x / 120))));
