@@ -289,6 +289,17 @@ export class FloorScheduler {
     };
   }
 
+  /** station -> person at home there (operators whose home is a station they may staff) */
+  private homeStaff(): Map<string, string> {
+    const staff = new Map<string, string>();
+    for (const p of this.people.values()) {
+      if (p.home === null || staff.has(p.home)) continue;
+      const s = this.stations.find((x) => x.id === p.home);
+      if (s && suitability(p, s) !== null) staff.set(p.home, p.id);
+    }
+    return staff;
+  }
+
   private stationWeight(s: StationSpec): number {
     return s.critical ? this.settings.criticalWeight : 1;
   }
@@ -334,8 +345,10 @@ export class FloorScheduler {
 
   private planLineSpeed(tMs: number, views: ReadonlyMap<string, WearerView>): Decision | null {
     const S = this.settings;
-    // who staffs each station now: everybody not on a break (one asked to go still works)
-    const plan = coverPlan(this.stations, [...this.people.values()].filter((p) => !(p.breakUntil > tMs)), S.stayBonus);
+    // who staffs each station now: the homes, and while someone is on a break (one asked to
+    // go still works) the cover plan for the people present
+    const present = [...this.people.values()].filter((p) => !(p.breakUntil > tMs));
+    const plan = present.length < this.people.size ? coverPlan(this.stations, present, S.stayBonus) : { staff: this.homeStaff() };
     let num = 0;
     let den = 0;
     let known = 0;

@@ -62,7 +62,8 @@ export function maxWeightAssignment(weights: readonly (readonly (number | null)[
       if (p > maxProfit) maxProfit = p;
     }
   }
-  const colOfRow = minCostSquare(n, (i, j) => maxProfit - profit[i * n + j]!);
+  for (let k = 0; k < profit.length; k++) profit[k] = maxProfit - profit[k]!; // now the cost matrix
+  const colOfRow = minCostSquare(n, profit);
 
   let matched = 0;
   let total = 0;
@@ -80,12 +81,12 @@ export function maxWeightAssignment(weights: readonly (readonly (number | null)[
 }
 
 /**
- * Minimum-cost perfect assignment of a square n x n cost matrix. Rows enter one at a time; each
+ * Minimum-cost perfect assignment of a square n x n cost matrix (row-major). Rows enter one at a time; each
  * grows a tree of tight edges by Dijkstra over reduced costs (cost - u[row] - v[col], kept
  * >= 0 by the potentials) until it reaches a free column, then the path is flipped.
  * Returns the column of every row.
  */
-function minCostSquare(n: number, cost: (i: number, j: number) => number): Int32Array {
+function minCostSquare(n: number, cost: Float64Array): Int32Array {
   // 1-based columns with column 0 as the virtual root of each search
   const u = new Float64Array(n + 1);
   const v = new Float64Array(n + 1);
@@ -101,11 +102,13 @@ function minCostSquare(n: number, cost: (i: number, j: number) => number): Int32
     for (;;) {
       done[col] = 1;
       const i = owner[col]!;
+      const rowBase = (i - 1) * n - 1; // cost of (i, j) at rowBase + j for 1-based j
+      const ui = u[i]!;
       let delta = Infinity;
       let next = -1;
       for (let j = 1; j <= n; j++) {
         if (done[j]) continue;
-        const reduced = cost(i - 1, j - 1) - u[i]! - v[j]!;
+        const reduced = cost[rowBase + j]! - ui - v[j]!;
         if (reduced < dist[j]!) {
           dist[j] = reduced;
           via[j] = col;
