@@ -21,7 +21,16 @@ export interface EffectLike {
  * @example
  *   const rows = summariseEffects(store.data.effects);
  */
-export function summariseEffects(records: readonly EffectLike[]): EffectSummaryRow[] {
+export interface StoredEffectSummaryRow extends EffectSummaryRow {
+  meanDeltaScore: number | null;
+  meanDeltaPerclos: number | null;
+  meanScoreBefore: number | null;
+  meanScoreAfter: number | null;
+  meanPerclosBefore: number | null;
+  meanPerclosAfter: number | null;
+}
+
+export function summariseEffects(records: readonly EffectLike[]): StoredEffectSummaryRow[] {
   const groups = new Map<string, { kind: string; station: string | null; items: EffectLike[] }>();
   const add = (kind: string, station: string | null, r: EffectLike) => {
     const key = `${kind}\u0000${station ?? ''}`;

@@ -51,12 +51,11 @@ export interface DashboardRecords {
   audit(q: { target?: string; limit: number }): AuditRecord[];
 }
 
-/** One row of the effect evaluation: kind, station, count and whatever measures the evaluator gives. */
+/** One row of the effect evaluation: kind, station, count, and whatever numeric measures the evaluator adds (passed through). */
 export interface EffectSummaryRow {
   kind: string;
   station: string | null;
   n: number;
-  [measure: string]: unknown;
 }
 
 /** Raw gaze of a wearer (only served with dashboard.allowRawGaze). */

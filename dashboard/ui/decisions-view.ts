@@ -69,6 +69,7 @@ export function renderDecisions(): void {
 }
 
 const MEASURE_LABELS: Record<string, string> = {
+  recorded: 'recorded',
   meanDeltaScore: 'Δ score',
   meanDeltaPerclos: 'Δ PERCLOS',
   meanScoreBefore: 'score before',
@@ -90,7 +91,9 @@ export async function refreshEffects(): Promise<void> {
   // the evaluator decides which measures it gives: show every numeric one, known ones first
   const measures = new Set<string>();
   for (const r of e.rows) for (const [k, v] of Object.entries(r)) if (k !== 'kind' && k !== 'station' && k !== 'n' && (typeof v === 'number' || v === null)) measures.add(k);
-  const cols = [...measures].sort((a, b) => (MEASURE_LABELS[a] ? 0 : 1) - (MEASURE_LABELS[b] ? 0 : 1) || a.localeCompare(b));
+  const known = Object.keys(MEASURE_LABELS);
+  const rank = (k: string) => (known.includes(k) ? known.indexOf(k) : known.length);
+  const cols = [...measures].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   $('effects-head').replaceChildren(
     el('tr', {}, el('th', { scope: 'col', text: 'Kind' }), el('th', { scope: 'col', text: 'Station' }), el('th', { scope: 'col', text: 'n' }), ...cols.map((c) => el('th', { scope: 'col', text: MEASURE_LABELS[c] ?? c }))),
   );

@@ -174,7 +174,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
 
     let dashboardUrl: string | null = null;
     if (config.dashboard.enabled) {
-      const dash = await startDashboardServer({ config, baseDir: o.baseDir, bus, health, metrics, errors, toEpochMs, store, commands, brokerUrl, log: (level, msg) => log[level](msg) });
+      const dash = await startDashboardServer({ config, baseDir: o.baseDir, bus, health, metrics, errors, toEpochMs, store, commands, brokerUrl, effects: () => scheduling.summary(), log: (level, msg) => log[level](msg) });
       dashboard = dash;
       dashboardUrl = dash.url;
       cleanup.push(() => dash.close());

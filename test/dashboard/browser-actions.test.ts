@@ -104,8 +104,8 @@ t.test('shelve for a time, and every rendered name and note is text: markup in a
   await page.keyboard.press('Escape');
 
   await page.locator('#effects-section:not([hidden])').waitFor({ timeout: 20_000 });
-  t.same(await page.locator('#effects-head th').allTextContents(), ['Kind', 'Station', 'n', 'Δ PERCLOS', 'Δ score']);
-  t.same(await page.locator('[data-effect="break@st-press"] td').allTextContents(), ['break', `Press ${HOSTILE}`, '4', '-0.04', '0.12']);
+  t.same(await page.locator('#effects-head th').allTextContents(), ['Kind', 'Station', 'n', 'Δ score', 'Δ PERCLOS']);
+  t.same(await page.locator('[data-effect="break@st-press"] td').allTextContents(), ['break', `Press ${HOSTILE}`, '4', '0.12', '-0.04']);
   t.equal(await page.locator(`[data-effect="ack:${HOSTILE}@"] td`).first().textContent(), `ack:${HOSTILE}`);
   t.equal(await page.locator('img').count(), 0);
   t.same(problems, []);

@@ -129,3 +129,56 @@ t.test('end to end in Chromium against the real gateway and simulator: live floo
   t.equal(await page.locator('button[data-action="ack"], button[data-action="shelve"]').count(), 0, 'signed out: no write buttons');
   t.same(problems, [], 'no console errors, CSP violations or dialogs');
 });
+
+t.test('end to end: a real scheduler decision shows with its reason and inputs; a supervisor accepts it through the real CommandPort', { skip: skipBrowser }, async (t) => {
+  // a two-station floor and a scheduler tuned to propose a slower line as soon as the smoothed
+  // capacity is known (capacityLow 0.99, no hold): the proposal comes within about a minute
+  const dir = t.testdir({
+    'floor.yaml': `
+stations:
+  - { id: st-a, name: "Press", x: 0, y: 0 }
+  - { id: st-b, name: "Assembly", x: 1, y: 0 }
+wearers:
+  - { wearer: op-0b01, role: operator, station: st-a, seed: 3 }
+  - { wearer: op-0b02, role: operator, station: st-b, seed: 4 }
+`,
+  });
+  const config = validateConfig({
+    site: 'e2e-plant',
+    gateway: 'gw-dec',
+    dataDir: `${dir}/data`,
+    mqtt: { embeddedPort: 0 },
+    dashboard: { port: 0, auth: { users: await configUsers() } },
+    scheduler: { periodS: 1, capacityLow: 0.99, capacityRestore: 0.995, capacityHoldS: 0, decisionTtlS: 600 },
+    simulation: { enabled: true, scenario: 'floor.yaml', seed: 1, gazeRateHz: 60 },
+  });
+  const gw = await startGateway({ config, baseDir: dir, version: 'e2e', logger: pino({ level: 'silent' }) });
+  t.teardown(() => gw.stop());
+  const browser = await launch();
+  t.teardown(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const problems = await watch(page);
+  await page.goto(gw.dashboardUrl!);
+  await page.locator('#live.ok').waitFor({ timeout: 15_000 });
+  await signInOnPage(page);
+  const row = page.locator('tr[data-decision].pending', { hasText: 'line_speed' }).first();
+  await row.waitFor({ timeout: 150_000 });
+  const cells = await row.locator('td').allTextContents();
+  t.equal(cells[1], 'line_speed');
+  t.match(cells[4], /line speed 100% -> \d+%: fleet capacity/, 'the reason');
+  t.match(cells[5], /capacity = [\d.]+; knownShare = 1; from = 1; to = [\d.]+/, 'the inputs');
+  const id = (await row.getAttribute('data-decision'))!;
+  await row.locator('button[data-action="accept"]').click();
+  await page.locator('#action-note').fill('line lead agrees');
+  await page.locator('#action-submit').click();
+  const accepted = page.locator(`tr[data-decision="${id}"].accepted`);
+  await accepted.waitFor({ timeout: 15_000 });
+  t.match(await accepted.locator('.dstate').textContent(), /✓ accepted by sup-1/);
+  const audit = (await (await fetch(`${gw.dashboardUrl}/api/audit?target=${encodeURIComponent(id)}`)).json()) as { actor: string; action: string; note: string; via: string }[];
+  t.match(audit[0], { actor: 'sup-1', action: 'decision.accept', note: 'line lead agrees', via: 'http' }, 'audited in the gateway store');
+  const effects = (await (await fetch(`${gw.dashboardUrl}/api/effects`)).json()) as { available: boolean };
+  t.equal(effects.available, true, "the scheduler's effect summary is served");
+  await page.locator('#effects-section:not([hidden])').waitFor({ timeout: 20_000 });
+  await page.screenshot({ path: artefact('e2e-decision-accepted.png'), fullPage: true });
+  t.same(problems, []);
+});
