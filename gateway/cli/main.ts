@@ -78,11 +78,14 @@ const COMMANDS: Record<string, Command> = {
   },
   events: {
     summary: 'eye-movement events: `detect <file.csv>` labels each sample, `eval <dir>` scores against hand labels (kappa)',
-    usage: 'afg events detect <file.csv> --units px|deg [--screen 0.38x0.30 --res 1024x768 --distance 0.67] [--detector name] [--out labels.csv]\n       afg events eval <dir> [--units px|deg] [geometry] [--detector ivt|nh2010|apd] [--corrections dir] [--only PREFIX,..]\n  (docs/event-detection.md: columns, label codes 1 fixation .. 6 undefined, kappa table)',
-    options: { units: { type: 'string' }, screen: { type: 'string' }, res: { type: 'string' }, distance: { type: 'string' }, out: { type: 'string', short: 'o' }, detector: { type: 'string' }, corrections: { type: 'string' }, only: { type: 'string' } },
+    usage: 'afg events detect <file.csv> --units px|deg [--screen 0.38x0.30 --res 1024x768 --distance 0.67] [--detector name] [--out labels.csv]\n       afg events eval <dir> [--units px|deg] [geometry] [--detector apd|ivt|eye-events] [--corrections dir] [--only PREFIX,..]\n  --config path.yaml: events.detector (unless --detector), inference.modelDir and executionProviders from the config\n  (docs/event-detection.md: columns, label codes 1 fixation .. 6 undefined, kappa table)',
+    options: { units: { type: 'string' }, screen: { type: 'string' }, res: { type: 'string' }, distance: { type: 'string' }, out: { type: 'string', short: 'o' }, detector: { type: 'string' }, corrections: { type: 'string' }, only: { type: 'string' }, config: { type: 'string', short: 'c' } },
     async run(v, pos) {
       const { runEventsCommand } = await import('../events/events-cli.ts');
-      return runEventsCommand(v as Record<string, string | undefined>, pos);
+      const { config, ...o } = v as Record<string, string | undefined>;
+      if (config === undefined) return runEventsCommand(o, pos);
+      const { eventsCliOptionsFromConfig } = await import('../events/events-config.ts');
+      return runEventsCommand({ ...o, ...(await eventsCliOptionsFromConfig(config, o['detector'])) }, pos);
     },
   },
   'hash-password': {

@@ -1,6 +1,7 @@
 import { Type, type Static, type TObject, type TSchema, type TUnion } from '@sinclair/typebox';
 import { FeaturesConfigSchema } from '../features/feature-settings-schema.ts';
 import { EffectsConfigSchema } from '../effects/effects-config.ts';
+import { EventsConfigSchema } from '../events/events-config.ts';
 import { PolicyConfigSchema } from '../policy/policy-config.ts';
 import { SchedulerConfigSchema } from '../scheduler/scheduler-config.ts';
 
@@ -330,6 +331,7 @@ export const ConfigSchema = Type.Object(
     wearers: Type.Array(WearerSchema, { default: [] }),
     aois: Type.Array(AoiSchema, { default: [] }),
     features: FeaturesConfigSchema,
+    events: EventsConfigSchema,
     simulation: Section(
       {
         enabled: Type.Boolean({ default: false }),

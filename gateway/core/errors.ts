@@ -61,6 +61,7 @@ export const ERROR_CODES = {
   AFG_E_COMMAND_UNAVAILABLE: 'The gateway is stopping or not ticking; the command was not applied. Send it again later.',
   AFG_E_GAZE_CSV_INVALID: 'A gaze CSV file is malformed (missing column, bad number, timestamps not increasing, bad label); the message names the line.',
   AFG_E_SAMPLE_ORDER: 'A sample was not newer than the previous one of its stream for the same wearer; it was dropped and counted (check the device clock mapping).',
+  AFG_E_EYE_EVENTS_RUN: 'A run of the eye-events model failed; the samples of that window were labelled undefined and counted (the detector keeps running).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

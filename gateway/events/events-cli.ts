@@ -2,9 +2,9 @@ import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AfgError } from '../core/errors.ts';
 import { BinaryKappa } from './cohen-kappa.ts';
-import { createEventDetector, DEFAULT_EVENT_DETECTOR } from './detector-registry.ts';
+import { labelRecordingAsync } from './async-event-detector.ts';
+import { DEFAULT_EVENT_DETECTOR, loadEventDetector, type DetectorLoadOptions } from './detector-registry.ts';
 import { fileLabel, SCORED_EVENTS } from './event-labels.ts';
-import { labelRecording } from './gaze-event-detector.ts';
 import { readGazeCsv, type GazeCsv } from './gaze-csv.ts';
 import { LabelEventStats } from './label-events.ts';
 import { LUND_2013_SCREEN, ScreenGeometry } from './screen-geometry.ts';
@@ -22,6 +22,8 @@ export interface EventsCliOptions {
   detector?: string;
   corrections?: string;
   only?: string;
+  /** model folder and execution providers of a model-backed detector (from --config) */
+  detectorOptions?: DetectorLoadOptions;
 }
 
 export const EVENTS_USAGE = [
@@ -57,10 +59,10 @@ export function toDegrees(csv: GazeCsv, o: EventsCliOptions): { x: Float64Array;
   return { x, y };
 }
 
-export function detectLabels(csv: GazeCsv, o: EventsCliOptions): Uint8Array {
+export async function detectLabels(csv: GazeCsv, o: EventsCliOptions): Promise<Uint8Array> {
   const { x, y } = toDegrees(csv, o);
-  const det = createEventDetector(o.detector ?? DEFAULT_EVENT_DETECTOR);
-  const labels = labelRecording(det, { n: csv.n, t: csv.t, x, y });
+  const det = await loadEventDetector(o.detector ?? DEFAULT_EVENT_DETECTOR, o.detectorOptions);
+  const labels = await labelRecordingAsync(det, { n: csv.n, t: csv.t, x, y });
   for (let i = 0; i < labels.length; i++) labels[i] = fileLabel(labels[i]!);
   return labels;
 }
@@ -68,7 +70,7 @@ export function detectLabels(csv: GazeCsv, o: EventsCliOptions): Uint8Array {
 export async function runEventsDetect(file: string, o: EventsCliOptions): Promise<string | undefined> {
   if (o.units === undefined) throw new AfgError('AFG_E_INPUT_INVALID', 'afg events detect needs --units px|deg');
   const csv = await readGazeCsv(file);
-  const labels = detectLabels(csv, o);
+  const labels = await detectLabels(csv, o);
   const rows = new Array<string>(csv.n + 1);
   rows[0] = 'timestamp_ms,label';
   for (let i = 0; i < csv.n; i++) rows[i + 1] = `${csv.t[i]},${labels[i]}`;
@@ -120,7 +122,7 @@ export async function runEventsEval(dir: string, o: EventsCliOptions): Promise<E
   if (!names.length) throw new AfgError('AFG_E_INPUT_INVALID', `no CSV files in ${dir}${o.only ? ` matching --only ${o.only}` : ''}`);
   const corrected = new Set(o.corrections ? await csvFiles(o.corrections) : []);
   const detector = o.detector ?? DEFAULT_EVENT_DETECTOR;
-  const lookAheadMs = createEventDetector(detector).lookAheadMs;
+  const lookAheadMs = (await loadEventDetector(detector, o.detectorOptions)).lookAheadMs;
   const kappas = new Map<string, BinaryKappa>(); // `${event}|${coder}`
   const agree = new Map<string, BinaryKappa>(); // `${event}|${a}~${b}`
   const stats = new Map<string, LabelEventStats>(); // rater
@@ -134,7 +136,7 @@ export async function runEventsEval(dir: string, o: EventsCliOptions): Promise<E
   for (const name of names) {
     const file = corrected.has(name) ? path.join(o.corrections!, name) : path.join(dir, name);
     const csv = await readGazeCsv(file);
-    const labels = detectLabels(csv, o);
+    const labels = await detectLabels(csv, o);
     samples += csv.n;
     get(stats, 'detector', () => new LabelEventStats()).add(csv.t, labels);
     const cs = [...csv.labels.keys()].sort();

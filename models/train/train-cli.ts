@@ -5,6 +5,9 @@
  *
  *   attention-state   --data: folder of hand-written simulator scenarios evaluated as held-out
  *                     types (default examples/scenarios); --seed: default the recorded one (1)
+ *   eye-events        --data: the Lund 2013 folder (required; e.g. ../shared/datasets/lund2013,
+ *                     GPL-3.0 data, never copied into the repository); --seed: default 1;
+ *                     also rewrites the "Eye-events model" tables of docs/event-detection.md
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { ATTENTION_STATE_SETTINGS } from './attention-state/attention-state-settings.ts';
 import { attentionMetricsMarkdown } from './attention-state/attention-state-report.ts';
 import { trainAttentionState } from './attention-state/train-attention-state.ts';
+import { AfgError } from '../../gateway/core/errors.ts';
+import { DOCS_BEGIN, DOCS_END, eyeEventsMetricsMarkdown, replaceBetween } from './eye-events/eye-events-report.ts';
+import { EYE_EVENTS_SETTINGS } from './eye-events/eye-events-settings.ts';
+import { trainEyeEvents } from './eye-events/train-eye-events.ts';
 import { updateCardMetrics } from './model-card-metrics.ts';
 import { writeModelFiles } from './model-files.ts';
 import { progressBar, type Progress } from './progress.ts';
@@ -45,6 +52,25 @@ const TRAINERS: Record<string, Trainer> = {
       ...Object.entries(r.metrics).map(([name, x]) => `  ${name.padEnd(24)} macro-F1 ${(100 * x.macroF1).toFixed(1)}%  accuracy ${(100 * x.accuracy).toFixed(1)}%  ECE ${(100 * x.ece).toFixed(1)}%  (${x.n} windows)`),
       `  export check: ${Object.entries(r.exportCheck).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`,
       `  manifest: ${path.join(a.out, 'manifest.json')}; card metrics ${card ? 'updated' : 'not updated (no card with markers)'}`,
+    ];
+  },
+  'eye-events': async (a) => {
+    if (!a.data) throw new AfgError('AFG_E_INPUT_INVALID', 'eye-events trains on the Lund 2013 data: give its folder with --data (e.g. --data ../shared/datasets/lund2013)');
+    const seed = a.seed ?? EYE_EVENTS_SETTINGS.seed;
+    const settings = { ...EYE_EVENTS_SETTINGS, seed };
+    const command = `npm run train -- eye-events --data ${path.relative(ROOT, a.data)} --seed ${seed}`;
+    const r = await trainEyeEvents(settings, { dataDir: a.data, progress: a.progress, command });
+    const written = await writeModelFiles(a.out, 'eye-events', r.bytes, r.entry);
+    const block = eyeEventsMetricsMarkdown(r.metrics, { sha256: written.sha256, seed, lookAheadMs: r.lookAheadMs, labelLatencyMs: r.labelLatencyMs, exportCheck: r.exportCheck });
+    const card = await updateCardMetrics(path.join(a.out, 'eye-events.md'), block);
+    // the docs page describes the committed model only
+    const docs = path.resolve(a.out) === path.join(ROOT, 'models') ? await replaceBetween(path.join(ROOT, 'docs', 'event-detection.md'), DOCS_BEGIN, DOCS_END, block) : false;
+    const held = r.metrics.heldOut;
+    return [
+      `eye-events ${settings.version}: ${written.file} (${r.bytes.length} bytes, ${r.parameters} weights, sha256 ${written.sha256})`,
+      ...(['img', 'dots'] as const).flatMap((stim) => Object.entries(held[stim]).map(([det, tab]) => `  held-out ${stim.padEnd(4)} ${det.padEnd(10)} ${Object.entries(tab).map(([ev, k]) => `${ev} ${k['stacked'] === null || k['stacked'] === undefined ? '-' : k['stacked'].toFixed(3)}`).join('  ')}`)),
+      `  export check: max |diff| ${r.exportCheck.toExponential(2)}; look-ahead ${r.labelLatencyMs} ms (${r.lookAheadMs} ms in tracker gaps)`,
+      `  manifest: ${path.join(a.out, 'manifest.json')}; card metrics ${card ? 'updated' : 'not updated (no card with markers)'}; docs/event-detection.md ${docs ? 'updated' : 'not updated'}`,
     ];
   },
 };
@@ -83,6 +109,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (err: unknown) => {
+    if (err instanceof AfgError && err.code === 'AFG_E_INPUT_INVALID') {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
     process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 1;
   },

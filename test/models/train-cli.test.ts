@@ -8,10 +8,10 @@ const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 
 t.test('npm run train: usage, unknown model and bad seed are refused with exit 2', async (t) => {
   const h = run(['--help']);
   t.equal(h.status, 0);
-  t.match(h.stdout, /usage: npm run train -- <attention-state> \[--data <dir>\] \[--seed N\] \[--out <dir>\]/);
+  t.match(h.stdout, /usage: npm run train -- <attention-state\|eye-events> \[--data <dir>\] \[--seed N\] \[--out <dir>\]/);
   const u = run(['eye-tracker-9000']);
   t.equal(u.status, 2);
-  t.match(u.stderr, /AFG_E_INPUT_INVALID: unknown model 'eye-tracker-9000' \(known: attention-state\)/);
+  t.match(u.stderr, /AFG_E_INPUT_INVALID: unknown model 'eye-tracker-9000' \(known: attention-state, eye-events\)/);
   const s = run(['attention-state', '--seed=-3']);
   t.equal(s.status, 2);
   t.match(s.stderr, /--seed must be a non-negative integer/);
