@@ -60,6 +60,8 @@ const TYPE = { Int32: 3, Int64: 4, Double: 10, Boolean: 11, String: 12 } as cons
 export class SparkplugHost {
   readonly client: MqttClient;
   readonly group: string;
+  /** only this edge node's messages are seen (null: the group's, which must then have one node at a time) */
+  readonly edgeNode: string | null;
   readonly messages: SeenMessage[] = [];
   readonly violations: string[] = [];
   /** bdSeq of every NBIRTH, and of every NDEATH, in arrival order */
@@ -67,17 +69,21 @@ export class SparkplugHost {
   readonly ndeathBdSeqs: number[] = [];
   private session: { node: string; bdSeq: number; expectSeq: number; aliases: Map<number, { device: string | null; name: string; type: number }>; devices: Set<string> } | null = null;
 
-  private constructor(client: MqttClient, group: string) {
+  private constructor(client: MqttClient, group: string, edgeNode: string | null) {
     this.client = client;
     this.group = group;
+    this.edgeNode = edgeNode;
     client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet.qos, packet.retain));
   }
 
-  static async connect(url: string, group: string, opts: { hostId?: string } = {}): Promise<SparkplugHost> {
+  /** `edgeNode`: watch one node of a group that has several (one host per node keeps the session checks per node). */
+  static async connect(url: string, group: string, opts: { hostId?: string; edgeNode?: string } = {}): Promise<SparkplugHost> {
     const will = opts.hostId ? { topic: `spBv1.0/STATE/${opts.hostId}`, payload: Buffer.from(JSON.stringify({ online: false, timestamp: Date.now() })), qos: 1 as const, retain: true } : undefined;
     const client = mqtt.connect(url, { clientId: `host-${Math.random().toString(16).slice(2)}`, clean: true, reconnectPeriod: 200, ...(will ? { will } : {}) });
-    const host = new SparkplugHost(client, group);
-    await new Promise<void>((r) => client.once('connect', () => client.subscribe(`spBv1.0/${group}/#`, { qos: 1 }, () => r())));
+    const host = new SparkplugHost(client, group, opts.edgeNode ?? null);
+    // spBv1.0/<group>/<type>/<node>[/<device>]: '#' also matches the node level itself (MQTT 3.1.1 §4.7.1.2)
+    const filter = opts.edgeNode ? `spBv1.0/${group}/+/${opts.edgeNode}/#` : `spBv1.0/${group}/#`;
+    await new Promise<void>((r) => client.once('connect', () => client.subscribe(filter, { qos: 1 }, () => r())));
     return host;
   }
 
@@ -120,6 +126,7 @@ export class SparkplugHost {
     if (parts[0] !== 'spBv1.0' || parts[1] !== this.group) return;
     const type = parts[2]!;
     const node = parts[3]!;
+    if (this.edgeNode !== null && node !== this.edgeNode) return;
     const device = parts[4] ?? null;
     const deviceTypes = ['DBIRTH', 'DDEATH', 'DDATA', 'DCMD'];
     if (deviceTypes.includes(type) !== (device !== null) || parts.length > 5) this.bad(`${topic}: device id must come with exactly DBIRTH/DDEATH/DDATA/DCMD`);
