@@ -112,7 +112,12 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       cleanup.push(() => broker!.close());
       brokerUrl = broker.url;
     }
-    const outbox = await Outbox.open({ dir: path.join(dataDir, 'outbox'), errors, maxEntries: config.outbox.maxEntries, maxBytes: config.outbox.maxBytes, maxAgeMs: config.outbox.maxAgeMs, dropOrder: config.outbox.dropOrder, onDrop: (e, why) => log[e.cls === 'alert' ? 'error' : 'warn'](`AFG_E_OUTBOX_FULL: ${e.cls} ${e.id} dropped from the outbox (${why === 'age' ? 'older than outbox.maxAgeMs' : 'outbox full'}); counted and reported on the outbox topic`) });
+    const outbox = await Outbox.open({ dir: path.join(dataDir, 'outbox'), errors, maxEntries: config.outbox.maxEntries, maxBytes: config.outbox.maxBytes, maxAgeMs: config.outbox.maxAgeMs, dropOrder: config.outbox.dropOrder, onDrop: (e, why) => log[e.cls === 'alert' ? 'error' : 'warn'](`AFG_E_OUTBOX_FULL: ${e.cls} ${e.id} dropped from the outbox (${why === 'age' ? 'older than outbox.maxAgeMs' : 'outbox full'}); counted and reported on the outbox topic`),
+      onIo: (state, err) =>
+        state === 'failing'
+          ? log.error(`AFG_E_OUTBOX_IO: the outbox cannot write to ${path.join(dataDir, 'outbox')} (${err?.message ?? 'unknown error'}); alerts are kept in memory (bounded by outbox.maxEntries/maxBytes) and still published; free disk space, the outbox retries every second`)
+          : log.info(`the outbox can write to disk again; everything pending is persisted`),
+    });
     cleanup.push(() => outbox.close());
     const mqttOut = await startMqttOutputs({ config, baseDir: o.baseDir, brokerUrl, embedded: broker !== null, version: o.version, dataDir, bus, outbox, errors, toEpochMs, fleet, commandPort: commands, log: (level, msg) => log[level](msg) });
     const sink = mqttOut.sink;
@@ -155,6 +160,8 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       const lost = devices.filter((d) => d.status(nowMs).state !== 'connected').map((d) => d.id);
       if (lost.length) reasons.push(`devices not connected: ${lost.join(', ')}`);
       if (outbox.depth() > 1000) reasons.push(`outbox holds ${outbox.depth()} entries`);
+      const inMemory = outbox.unpersisted();
+      if (inMemory > 0) reasons.push(`AFG_E_OUTBOX_IO: ${inMemory} outbox entries held in memory only (the disk refused the write)`);
       return {
         status: ticks === 0 ? 'starting' : reasons.length ? 'degraded' : 'ready',
         reasons,

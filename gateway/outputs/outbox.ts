@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { ErrorCounter } from '../core/errors.ts';
 
@@ -63,10 +63,18 @@ type LogLine =
  * (default telemetry, then decisions, then alerts), oldest first within a class. Every drop is
  * counted (AFG_E_OUTBOX_FULL), logged in the file as a drop line (not an ack), and kept in
  * `dropStats()` across restarts, so the sink can report it to line systems — never silent. A
- * write that fails (full disk) is counted (AFG_E_OUTBOX_IO) and the entry stays in memory.
+ * write that fails (full disk) is counted (AFG_E_OUTBOX_IO) and every entry stays in memory
+ * (still bounded, still published); the log may then end in a torn line, so it is never appended
+ * to again: the outbox retries every `retryMs` to rewrite it whole from memory (the compaction
+ * path: temp file, fsync, rename), and once that succeeds every entry is persisted again.
+ *
+ * Age is measured on a monotonic clock (`monoNow`), so a wall-clock jump neither ages entries
+ * out nor keeps them forever; `at` (epoch ms) is only a label, and across a restart the age an
+ * entry had is taken from it once (the only reading that survives a reboot).
  *
  * Cost: one appended line per entry and ack, one fsync per event-loop turn with appends;
- * finding the next entry to drop is O(1) (one insertion-ordered set per class).
+ * finding the next entry to drop is O(1) (one insertion-ordered set per class); while the disk
+ * fails, one rewrite attempt of the pending entries per retryMs.
  *
  * @example
  *   const outbox = await Outbox.open({ dir: './data/outbox', errors });
@@ -88,6 +96,16 @@ export class Outbox {
   private readonly sizes = new Map<string, number>();
   private bytes = 0;
   private readonly now: () => number;
+  private readonly monoNow: () => number;
+  /** monotonic ms at which each pending entry entered (its age is monoNow() minus this) */
+  private readonly monoAt = new Map<string, number>();
+  private readonly retryMs: number;
+  /** a write failed: the log may end in a torn line; it must be rewritten whole before anything is appended */
+  private damaged = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly onIo: ((state: 'failing' | 'recovered', err?: Error) => void) | undefined;
+  /** failed writes (also counted as AFG_E_OUTBOX_IO) */
+  ioErrors = 0;
   private fh: FileHandle;
   private lines: string[] = [];
   private waiters: (() => void)[] = [];
@@ -102,7 +120,7 @@ export class Outbox {
   private readonly onDrop: ((e: OutboxEntry, reason: OutboxDropReason) => void) | undefined;
   private readonly dropListeners: ((d: OutboxDrop) => void)[] = [];
 
-  private constructor(file: string, fh: FileHandle, opts: { errors: ErrorCounter; maxEntries: number; maxBytes: number; maxAgeMs: number; dropOrder: readonly OutboxClass[]; now: () => number; onDrop?: (e: OutboxEntry, reason: OutboxDropReason) => void }) {
+  private constructor(file: string, fh: FileHandle, opts: { errors: ErrorCounter; maxEntries: number; maxBytes: number; maxAgeMs: number; dropOrder: readonly OutboxClass[]; now: () => number; monoNow: () => number; retryMs: number; onDrop?: (e: OutboxEntry, reason: OutboxDropReason) => void; onIo?: (state: 'failing' | 'recovered', err?: Error) => void }) {
     this.file = file;
     this.dropOrder = opts.dropOrder;
     this.fh = fh;
@@ -112,13 +130,18 @@ export class Outbox {
     this.maxBytes = opts.maxBytes;
     this.onDrop = opts.onDrop;
     this.now = opts.now;
+    this.monoNow = opts.monoNow;
+    this.retryMs = opts.retryMs;
+    this.onIo = opts.onIo;
   }
 
   /**
    * Opens (or creates) the outbox in `dir` and recovers what was not acknowledged.
-   * Defaults: 100 000 entries, 64 MiB of log lines, 7 days.
+   * Defaults: 100 000 entries, 64 MiB of log lines, 7 days, a rewrite try every second while
+   * the disk fails. `now` stamps `at` (epoch ms, default Date.now); `monoNow` measures age
+   * (default performance.now; a test that injects only `now` gets it for both).
    */
-  static async open(opts: { dir: string; errors: ErrorCounter; maxEntries?: number; maxBytes?: number; maxAgeMs?: number; dropOrder?: readonly OutboxClass[]; now?: () => number; onDrop?: (e: OutboxEntry, reason: OutboxDropReason) => void }): Promise<Outbox> {
+  static async open(opts: { dir: string; errors: ErrorCounter; maxEntries?: number; maxBytes?: number; maxAgeMs?: number; dropOrder?: readonly OutboxClass[]; now?: () => number; monoNow?: () => number; retryMs?: number; onDrop?: (e: OutboxEntry, reason: OutboxDropReason) => void; onIo?: (state: 'failing' | 'recovered', err?: Error) => void }): Promise<Outbox> {
     const dropOrder = opts.dropOrder ?? DEFAULT_DROP_ORDER;
     if (dropOrder.length !== 3 || new Set(dropOrder).size !== 3 || !dropOrder.every((c) => c in OUTBOX_CLASS_RANK)) throw new RangeError(`dropOrder must name telemetry, decision and alert once each (got ${JSON.stringify(dropOrder)})`);
     const maxEntries = opts.maxEntries ?? 100_000;
@@ -127,6 +150,8 @@ export class Outbox {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
     if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new RangeError('maxBytes must be a positive integer');
     if (!(maxAgeMs > 0)) throw new RangeError('maxAgeMs must be positive');
+    const retryMs = opts.retryMs ?? 1000;
+    if (!(retryMs >= 10)) throw new RangeError('retryMs must be >= 10');
     if (!opts.dir) throw new RangeError('dir is required');
     await mkdir(opts.dir, { recursive: true });
     const file = path.join(opts.dir, 'outbox.log');
@@ -137,7 +162,9 @@ export class Outbox {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const fh = await open(file, 'a');
-    const box = new Outbox(file, fh, { errors: opts.errors, maxEntries, maxBytes, maxAgeMs, dropOrder, now: opts.now ?? Date.now, onDrop: opts.onDrop });
+    const now = opts.now ?? Date.now;
+    const monoNow = opts.monoNow ?? opts.now ?? (() => performance.now());
+    const box = new Outbox(file, fh, { errors: opts.errors, maxEntries, maxBytes, maxAgeMs, dropOrder, now, monoNow, retryMs, onDrop: opts.onDrop, onIo: opts.onIo });
     box.recover(text);
     box.enforceBounds(); // the bounds may have shrunk in config since the last run
     await box.enqueue(() => box.compactNow());
@@ -158,7 +185,9 @@ export class Outbox {
         continue;
       }
       if (l.op === 'add' && l.e && typeof l.e.id === 'string' && l.e.cls in OUTBOX_CLASS_RANK) {
-        this.remember({ ...l.e, persisted: true }, Buffer.byteLength(s) + 1);
+        // the age it had when this process started: the one place the wall clock decides age
+        const age = Math.max(0, this.now() - l.e.at);
+        this.remember({ ...l.e, persisted: true }, Buffer.byteLength(s) + 1, this.monoNow() - (Number.isFinite(age) ? age : 0));
       } else if (l.op === 'ack') this.forget(l.id);
       else if (l.op === 'drop' && l.d) {
         this.forget(l.d.id);
@@ -171,9 +200,9 @@ export class Outbox {
   append(input: OutboxEntryInput): Promise<void> {
     if (this.entries.has(input.id)) return Promise.resolve(); // a re-raise of the same message
     if (!(input.cls in OUTBOX_CLASS_RANK)) throw new RangeError(`unknown outbox class '${input.cls}'`);
-    const e: OutboxEntry = { ...input, at: this.now(), persisted: true };
-    const line = JSON.stringify({ op: 'add', e } satisfies LogLine);
-    this.remember(e, Buffer.byteLength(line) + 1);
+    const e: OutboxEntry = { ...input, at: this.now(), persisted: !this.damaged };
+    const line = JSON.stringify({ op: 'add', e: { ...e, persisted: true } } satisfies LogLine);
+    this.remember(e, Buffer.byteLength(line) + 1, this.monoNow());
     this.enforceBounds();
     if (!this.entries.has(e.id)) return Promise.resolve(); // it was the lowest-priority entry itself: counted as a drop
     return this.write(line);
@@ -228,8 +257,16 @@ export class Outbox {
     return this.bytes;
   }
 
-  private remember(e: OutboxEntry, lineBytes: number): void {
+  /** Entries held in memory only (a write failed and the log is not rewritten yet). */
+  unpersisted(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (!e.persisted) n++;
+    return n;
+  }
+
+  private remember(e: OutboxEntry, lineBytes: number, monoAt: number): void {
     this.entries.set(e.id, e);
+    this.monoAt.set(e.id, monoAt);
     this.byClass[e.cls].add(e.id);
     this.setSize(e.id, lineBytes);
   }
@@ -243,6 +280,7 @@ export class Outbox {
     const e = this.entries.get(id);
     if (!e) return false;
     this.entries.delete(id);
+    this.monoAt.delete(id);
     this.byClass[e.cls].delete(id);
     this.bytes -= this.sizes.get(id) ?? 0;
     this.sizes.delete(id);
@@ -250,8 +288,11 @@ export class Outbox {
   }
 
   async close(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     await this.enqueue(async () => {
       await this.flushNow();
+      if (this.damaged) await this.rewrite(); // a last try, so the next start finds what is pending
       await this.fh.close();
     });
   }
@@ -279,33 +320,74 @@ export class Outbox {
 
   private async flushNow(): Promise<void> {
     while (this.lines.length) {
-      const data = `${this.lines.join('\n')}\n`;
       const waiters = this.waiters;
+      if (this.damaged) {
+        // nothing is appended after a torn line: the retry's rewrite writes what memory holds then
+        this.lines = [];
+        this.waiters = [];
+        for (const w of waiters) w();
+        continue;
+      }
+      const data = `${this.lines.join('\n')}\n`;
       this.lines = [];
       this.waiters = [];
       try {
         await this.fh.write(data);
         await this.fh.sync();
-      } catch {
-        this.errors.count('AFG_E_OUTBOX_IO');
-        for (const e of this.entries.values()) e.persisted = false;
+      } catch (err) {
+        this.ioFailed(err as Error);
       }
       for (const w of waiters) w();
     }
+  }
+
+  private ioFailed(err: Error): void {
+    this.errors.count('AFG_E_OUTBOX_IO');
+    this.ioErrors++;
+    for (const e of this.entries.values()) e.persisted = false;
+    if (!this.damaged) this.onIo?.('failing', err);
+    this.damaged = true;
+    if (!this.retryTimer) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        void this.enqueue(async () => {
+          if (this.damaged) await this.rewrite();
+        });
+      }, this.retryMs);
+      this.retryTimer.unref();
+    }
+  }
+
+  /** Rewrites the log from memory; on success every pending entry is on disk again. */
+  private async rewrite(): Promise<void> {
+    const ok = await this.writeWhole();
+    if (!ok || !this.damaged) return;
+    this.damaged = false;
+    for (const e of this.entries.values()) e.persisted = true;
+    this.onIo?.('recovered');
   }
 
   /** Rewrites the log with only the pending entries: temp file, fsync, rename. */
   private async compactNow(): Promise<void> {
     this.compactScheduled = false;
     await this.flushNow();
+    if (this.damaged) await this.rewrite();
+    else await this.writeWhole();
+  }
+
+  /** The log as memory holds it, written to a temp file and renamed over the old one; false when the disk refused. */
+  private async writeWhole(): Promise<boolean> {
     const tmp = `${this.file}.tmp`;
     try {
       const out = await open(tmp, 'w');
       // the drop statistics go first, so the counts survive the rewrite of the lines they came from
-      const body = [JSON.stringify({ op: 'stats', s: this.stats } satisfies LogLine), ...[...this.entries.values()].map((e) => JSON.stringify({ op: 'add', e } satisfies LogLine))].join('\n');
-      await out.write(body ? `${body}\n` : '');
-      await out.sync();
-      await out.close();
+      const body = [JSON.stringify({ op: 'stats', s: this.stats } satisfies LogLine), ...[...this.entries.values()].map((e) => JSON.stringify({ op: 'add', e: { ...e, persisted: true } } satisfies LogLine))].join('\n');
+      try {
+        await out.write(body ? `${body}\n` : '');
+        await out.sync();
+      } finally {
+        await out.close();
+      }
       await this.fh.close();
       await rename(tmp, this.file);
       const dir = await open(path.dirname(this.file), 'r');
@@ -313,20 +395,24 @@ export class Outbox {
       await dir.close();
       this.fh = await open(this.file, 'a');
       this.logLines = this.entries.size + 1;
-    } catch {
-      this.errors.count('AFG_E_OUTBOX_IO');
+      return true;
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined); // a half-written temp file would hold the space the retry needs
+      this.ioFailed(err as Error);
       try {
+        await this.fh.close().catch(() => undefined);
         this.fh = await open(this.file, 'a');
       } catch {
         /* keep counting; entries stay in memory */
       }
+      return false;
     }
   }
 
   private enforceBounds(): void {
-    const now = this.now();
+    const mono = this.monoNow();
     for (const e of this.entries.values()) {
-      if (now - e.at <= this.maxAgeMs) break; // insertion order is age order
+      if (mono - this.monoAt.get(e.id)! <= this.maxAgeMs) break; // insertion order is age order
       this.drop(e, 'age');
     }
     while (this.entries.size > this.maxEntries || (this.bytes > this.maxBytes && this.entries.size > 0)) {
