@@ -87,6 +87,8 @@ export const DeviceStatusSchema = Type.Object({
   ),
   /** HR straps: skin contact of the latest measurement (null before the first) */
   contact: Type.Optional(Nullable(Type.String())),
+  /** BLE: the negotiated ATT MTU (null when the bindings do not report it) */
+  mtu: Type.Optional(Nullable(Type.Number())),
 });
 
 export const FloorSnapshotSchema = Type.Object({

@@ -245,7 +245,7 @@ export class BleWearableLink {
       throw new Error('no Heart Rate Measurement characteristic (0x2A37)');
     }
     await this.readStandard(chars);
-    if (this.config.kind === 'polar-h10') await this.startPmd(chars);
+    if (this.config.kind === 'polar-h10') await this.startPmd(p, chars);
   }
 
   private subscribe(c: NobleCharacteristicLike): Promise<void> {
@@ -286,9 +286,10 @@ export class BleWearableLink {
   /**
    * PMD: subscribe to control point indications and data, then start each stream and wait for
    * its response before the next command (the sensor handles one at a time). A refused start
-   * (e.g. invalid_mtu when the bindings could not raise the MTU) is reported, not retried.
+   * is reported, not retried: invalid_mtu (the bindings could not raise the MTU) as
+   * AFG_E_BLE_MTU with the negotiated value, any other refusal as AFG_E_DEVICE_IO.
    */
-  private async startPmd(chars: Map<string, NobleCharacteristicLike>): Promise<void> {
+  private async startPmd(p: NoblePeripheralLike, chars: Map<string, NobleCharacteristicLike>): Promise<void> {
     const cp = chars.get(PMD_CONTROL_POINT_UUID);
     const data = chars.get(PMD_DATA_UUID);
     if (!cp || !data) throw new Error('no Polar PMD service on this device');
@@ -308,18 +309,32 @@ export class BleWearableLink {
     });
     await this.subscribe(cp);
     await this.subscribe(data);
+    // the bindings' Exchange MTU has completed by now (it is queued before discovery)
+    this.st.mtu = p.mtu ?? null;
     const refused: string[] = [];
+    const tooSmall: string[] = [];
     for (const [type, s] of [[PmdMeasurement.Ecg, ecg], [PmdMeasurement.Acc, acc]] as const) {
       if (!s) continue;
       const r = await this.pmdCommand(cp, buildStart(type, s));
       // already_in_state: the stream survived our reconnect; it is running, which is what we asked
       if (r.op === 2 && (r.status === 'success' || r.status === 'already_in_state')) continue;
-      refused.push(`${type === PmdMeasurement.Ecg ? 'ECG' : 'ACC'} start refused: ${r.status}`);
+      const name = type === PmdMeasurement.Ecg ? 'ECG' : 'ACC';
+      if (r.status === 'invalid_mtu') tooSmall.push(name);
+      else refused.push(`${name} start refused: ${r.status}`);
+    }
+    const messages: string[] = [];
+    if (tooSmall.length) {
+      // one cause, counted once per connection; no threshold of ours: the minimum is the sensor's
+      // (Polar documents none; reports for the H10 range from 64 to 232 bytes: polar-ble-sdk
+      // issues #40, #55, #287), so its invalid_mtu answer is what decides
+      this.errors.count('AFG_E_BLE_MTU');
+      messages.push(`AFG_E_BLE_MTU: ${tooSmall.join(' and ')} start refused (invalid_mtu): negotiated ATT MTU ${this.st.mtu ?? 'unknown'} is too small for the sensor's PMD frames`);
     }
     if (refused.length) {
       this.errors.count('AFG_E_DEVICE_IO', refused.length);
-      this.st.lastError = `AFG_E_DEVICE_IO: ${refused.join('; ')}`;
+      messages.push(`AFG_E_DEVICE_IO: ${refused.join('; ')}`);
     }
+    if (messages.length) this.st.lastError = messages.join('; ');
   }
 
   private pmdCommand(cp: NobleCharacteristicLike, cmd: Uint8Array): Promise<PmdResponse> {

@@ -6,7 +6,11 @@ const OFFERED: Record<number, PmdSettings> = {
   [PmdMeasurement.Ecg]: { sampleRate: [130], resolution: [14] },
   [PmdMeasurement.Acc]: { sampleRate: [25, 50, 100, 200], resolution: [16], range: [2, 4, 8] },
 };
-/** Smallest ATT MTU the H10 streams with (Polar SDK recommends 232); below it start fails with invalid_mtu. */
+/**
+ * Smallest ATT MTU this emulated H10 streams with; below it a start answers invalid_mtu. Polar
+ * documents no minimum: 232 is what users report having to request (polar-ble-sdk issue #287),
+ * others saw the H10 accept 64-70 (issues #40, #55); the Polar SDK itself asks for 512.
+ */
 export const H10_MIN_MTU = 232;
 
 interface Stream {

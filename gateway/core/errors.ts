@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   AFG_E_PUPIL_MESSAGE: 'A Pupil Core network-API message was malformed (not a msgpack map, or without norm_pos/confidence/timestamp) and was dropped.',
   AFG_E_DEVICE_IO: 'A device transport failed; it will reconnect with backoff.',
   AFG_E_BLE_UNAVAILABLE: 'Bluetooth is not available on this machine; BLE devices are not started.',
+  AFG_E_BLE_MTU: "A Polar sensor refused to stream ECG/ACC because the negotiated BLE ATT MTU is too small for its PMD frames; heart rate keeps flowing. Use an adapter and bindings that negotiate a larger MTU (noble's HCI bindings ask for 256; the Polar SDK asks for 512).",
   AFG_E_SENSOR_LOST: 'A device has been silent longer than the configured timeout.',
   AFG_E_CLOCK_SYNC: 'Device clock could not be synchronised; samples are held back.',
   AFG_E_OUTBOX_IO: 'The outbox could not be written to disk.',

@@ -43,6 +43,8 @@ export interface DeviceStatus {
    * not a biosignal: it says whether the strap is worn, and may go to /metrics and MQTT.
    */
   contact?: SkinContact | null;
+  /** BLE only: the ATT MTU the bindings negotiated on the current connection, null when not reported */
+  mtu?: number | null;
 }
 
 /**

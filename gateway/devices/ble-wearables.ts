@@ -123,6 +123,7 @@ export class BleWearables {
           detail: s?.lastError ?? (s ? `${s.state}${s.mtu ? `, MTU ${s.mtu}` : ''}` : 'unknown device'),
           quality: { nominalRateHz: null, droppedFrames: s?.droppedFrames ?? null, crcErrors: null, inputErrors: errors.inputErrors(), reconnects: s?.reconnects ?? 0 },
           contact: contact.get(device.id) ?? null,
+          mtu: s?.mtu ?? null,
         };
       },
       stop: async () => {

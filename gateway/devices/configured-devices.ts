@@ -62,6 +62,7 @@ export function createConfiguredDevices(opts: {
 export function deviceHealth(d: DeviceStatus): Record<string, unknown> {
   const out: Record<string, unknown> = { device: d.device, wearer: d.wearer, kind: d.kind, transport: d.transport, state: d.state, rateHz: d.rateHz, validity: d.validity, battery: d.battery };
   if (d.contact !== undefined) out['contact'] = d.contact;
+  if (d.mtu !== undefined) out['mtu'] = d.mtu;
   if (d.quality) out['quality'] = d.quality;
   if (d.detail !== undefined) out['detail'] = d.detail;
   return out;

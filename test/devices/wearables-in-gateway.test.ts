@@ -103,6 +103,7 @@ t.test('a strap and an H10 named in the config, through noble over fake HCI: HR,
     t.equal(detail.observation.values['hrBpm'], 72, 'HR in the dashboard API wearer detail');
     const health = (await (await fetch(`${gw.dashboardUrl}/health`)).json()) as { deviceLinks: Record<string, unknown>[] };
     t.match(health.deviceLinks.find((d) => d['device'] === 'hrs-7f3a'), { state: 'connected', battery: 87, contact: 'contact', quality: { inputErrors: 0 } }, '/health shows the link quality');
+    t.match(health.deviceLinks.find((d) => d['device'] === 'h10-19c2'), { mtu: 232 }, 'the negotiated ATT MTU per BLE link');
     t.notMatch(JSON.stringify(health), /bpm|hrBpm|heart/i, 'no heart rate in /health');
     const metrics = await (await fetch(`${gw.dashboardUrl}/metrics`)).text();
     t.match(metrics, /afg_device_battery_percent\{device="hrs-7f3a"\} 87/);
@@ -124,4 +125,50 @@ t.test('a strap and an H10 named in the config, through noble over fake HCI: HR,
   // alert evidence is the policy's payload (it copies the observation, hrBpm included: reported, not this test's subject)
   const leaks = mqttPayloads.filter((m) => /"?(bpm|hrBpm|heartRate)"?\s*:/i.test(m.text) && !m.topic.includes('/alerts'));
   t.same(leaks.map((m) => m.topic), [], 'no heart rate in device or attention messages on MQTT');
+});
+
+t.test('an H10 behind an adapter that negotiates a small MTU: AFG_E_BLE_MTU on /health and /metrics, its heart rate still reaches the wearer', async (t) => {
+  const bindings = new FakeHciBindings();
+  const h10 = new PolarH10Emulator({ mtu: 23 });
+  bindings.add({
+    uuid: 'u-h10',
+    address: 'a0:9e:1a:00:00:02',
+    localName: 'Polar H10 0000AAAA',
+    serviceUuids: ['180d', 'feee'],
+    mtu: 23,
+    services: {
+      '180d': [{ uuid: '2a37', properties: ['notify'] }],
+      [PMD_SERVICE_UUID]: [
+        { uuid: PMD_CONTROL_POINT_UUID, properties: ['read', 'write', 'indicate'], onWrite: (d) => [{ service: PMD_SERVICE_UUID, characteristic: PMD_CONTROL_POINT_UUID, data: h10.writeControlPoint(d) }] },
+        { uuid: PMD_DATA_UUID, properties: ['notify'] },
+      ],
+    },
+  });
+  const dir = t.testdir();
+  const config = validateConfig({
+    site: 'ble-plant',
+    gateway: 'gw-ble-mtu',
+    dataDir: dir,
+    mqtt: { embeddedPort: 0 },
+    dashboard: { port: 0 },
+    wearers: [{ id: 'dr-0a0a', role: 'driver', devices: [{ id: 'h10-0a0a', kind: 'polar-h10', transport: { type: 'ble' } }] }],
+  });
+  const gw = await startGateway({ config, baseDir: dir, version: 'test', logger: quietLog as never, noble: nobleWithBindings(bindings) });
+  t.teardown(() => gw.stop());
+  const floor = new FloorState({ layout: { site: config.site, gateway: config.gateway, stations: [], wearers: [{ id: 'dr-0a0a', role: 'driver' }] }, bus: gw.bus });
+  t.teardown(() => floor.close());
+  await waitFor('scanning', () => bindings.scanning);
+  bindings.advertise('u-h10');
+  const pump = setInterval(() => bindings.notifyValue('u-h10', '180d', '2a37', hex('16 41 54 01 EC 02')), 200);
+  t.teardown(() => clearInterval(pump));
+  let status: DeviceStatus | undefined;
+  gw.bus.on('device', (d) => (status = d));
+  await waitFor('HR reaches the wearer', () => floor.wearer('dr-0a0a')?.observation?.values['hrBpm'] === 65);
+  await waitFor('a device status of the connected link', () => status?.state === 'connected');
+  const health = (await (await fetch(`${gw.dashboardUrl}/health`)).json()) as { deviceLinks: Record<string, unknown>[]; errors: Record<string, number> };
+  t.match(health.deviceLinks.find((d) => d['device'] === 'h10-0a0a'), { state: 'connected', mtu: 23, detail: /^AFG_E_BLE_MTU: .*negotiated ATT MTU 23/ });
+  t.equal(health.errors['AFG_E_BLE_MTU'], 1);
+  const metrics = await (await fetch(`${gw.dashboardUrl}/metrics`)).text();
+  t.match(metrics, /afg_device_errors_total\{device="h10-0a0a",code="AFG_E_BLE_MTU"\} 1\n/);
+  t.match(metrics, /afg_errors_total\{code="AFG_E_BLE_MTU"\} 1\n/);
 });

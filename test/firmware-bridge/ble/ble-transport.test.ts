@@ -178,7 +178,7 @@ t.test('Polar H10 and a strap at once: PMD started in order, ECG/ACC frames arri
   await r.transport.stop();
 });
 
-t.test('an H10 refusing PMD for a small MTU: reported in status, HR still flows', async (t) => {
+t.test('an H10 refusing PMD for a small MTU: AFG_E_BLE_MTU counted once with the negotiated MTU, HR still flows', async (t) => {
   const emu = new PolarH10Emulator({ mtu: 23 });
   const r = rig([{ id: 'h10', kind: 'polar-h10', name: 'Polar H10' }]);
   r.bindings.add(h10('u-h10', emu));
@@ -186,9 +186,11 @@ t.test('an H10 refusing PMD for a small MTU: reported in status, HR still flows'
   await until('scan', () => r.bindings.scanning);
   r.bindings.advertise('u-h10');
   await until('connected', () => r.transport.status()[0]!.state === 'connected');
-  t.match(r.transport.status()[0]!.lastError, /invalid_mtu/);
+  t.match(r.transport.status()[0]!.lastError, /^AFG_E_BLE_MTU: ECG and ACC start refused \(invalid_mtu\): negotiated ATT MTU 23 /);
   t.equal(r.transport.status()[0]!.mtu, 23);
-  t.equal(r.errors.get('AFG_E_DEVICE_IO'), 2);
+  t.equal(r.errors.get('AFG_E_BLE_MTU'), 1, 'one cause, one count');
+  t.equal(r.errors.get('AFG_E_DEVICE_IO'), 0, 'not a link failure: no reconnect either');
+  t.ok(r.bindings.calls.includes('write fb005c8102e7f3871cad8acd2d8df0c8 02000001820001010e00'), 'the start was asked; the sensor refused it');
   r.bindings.notifyValue('u-h10', '180d', '2a37', hex('06 48'));
   await until('HR', () => r.batches.length === 1);
   await r.transport.stop();

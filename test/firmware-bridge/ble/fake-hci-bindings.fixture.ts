@@ -13,6 +13,11 @@ export interface FakePeripheral {
   localName?: string;
   serviceUuids: string[];
   services: Record<string, FakeCharacteristic[]>;
+  /**
+   * the largest ATT MTU the peripheral grants; the real HCI bindings send Exchange MTU (256,
+   * lib/hci-socket/gatt.js) right after the link is up, and the smaller of the two is what
+   * they report with 'onMtu'. Absent: the bindings report none (like noble's macOS bindings).
+   */
   mtu?: number;
   /** make the next N connects fail */
   failConnects?: number;
@@ -81,8 +86,8 @@ export class FakeHciBindings extends EventEmitter {
       return;
     }
     this.connected.add(uuid);
-    if (p.mtu) this.later('onMtu', uuid, p.mtu);
     this.later('connect', uuid, null);
+    if (p.mtu) this.later('onMtu', uuid, Math.min(256, p.mtu));
   }
   cancelConnect(uuid: string): void {
     this.calls.push(`cancelConnect ${uuid}`);
