@@ -1,7 +1,10 @@
 /**
  * Settings of the adaptive, pursuit-aware detector (`apd`, apd-detector.ts). Every value is
- * physical (ms, deg, deg/s) or a noise multiple, with its reason. They were fixed on the
- * development half of the Lund 2013 data (docs/event-detection.md) and are not fitted per file.
+ * physical (ms, deg, deg/s) or a noise multiple, with its reason, and none is fitted per file
+ * (the thresholds adapt to each stream's noise). Values a source does not dictate (noiseK,
+ * the pursuit floors, keep-share, the PSO end) were set while the whole Lund 2013 set was being
+ * checked — there is no held-out part for apd — so its Lund figures are in-sample for them
+ * (docs/event-detection.md, "How apd's parameters were set").
  */
 export const APD_SETTINGS = {
   // --- velocity -------------------------------------------------------------------------------
