@@ -2,33 +2,11 @@ import t from 'tap';
 import fc from 'fast-check';
 import { EVENT_DETECTORS } from '../../gateway/events/detector-registry.ts';
 import { EventLabel } from '../../gateway/events/event-labels.ts';
-import { labelRecording, sliceInto, type GazeColumns } from '../../gateway/events/gaze-event-detector.ts';
-import { synthesize, type Segment } from './synthetic-gaze.ts';
+import { labelRecording, sliceInto } from '../../gateway/events/gaze-event-detector.ts';
+import { batchCuts, gaze, recording } from './gaze-arbitraries.ts';
 
 // The streaming contract of every registered detector (gaze-event-detector.ts): labels do not
 // depend on batch sizes, each arrives within lookAheadMs, every sample gets exactly one.
-
-const segment: fc.Arbitrary<Segment> = fc.oneof(
-  fc.record({ kind: fc.constant('fix' as const), ms: fc.integer({ min: 20, max: 600 }), driftDegS: fc.double({ min: -1, max: 1, noNaN: true }) }),
-  fc.record({ kind: fc.constant('sacc' as const), ampDeg: fc.double({ min: 0.5, max: 25, noNaN: true }), dirDeg: fc.integer({ min: 0, max: 359 }), overshootDeg: fc.double({ min: 0, max: 1, noNaN: true }), psoMs: fc.integer({ min: 0, max: 40 }) }),
-  fc.record({ kind: fc.constant('pursuit' as const), ms: fc.integer({ min: 50, max: 800 }), speedDegS: fc.double({ min: 2, max: 30, noNaN: true }), dirDeg: fc.integer({ min: 0, max: 359 }) }),
-  fc.record({ kind: fc.constant('blink' as const), ms: fc.integer({ min: 20, max: 400 }), lidMs: fc.integer({ min: 0, max: 60 }), lidDeg: fc.double({ min: 0, max: 4, noNaN: true }) }),
-  fc.record({ kind: fc.constant('loss' as const), ms: fc.integer({ min: 2, max: 1500 }) }),
-);
-
-const recording = fc.record({
-  script: fc.array(segment, { minLength: 1, maxLength: 14 }),
-  rateHz: fc.constantFrom(60, 120, 250, 500, 1000, 2000),
-  jitter: fc.double({ min: 0, max: 0.45, noNaN: true }),
-  noiseDeg: fc.constantFrom(0, 0.01, 0.05),
-  seed: fc.integer({ min: 1, max: 1e6 }),
-  cuts: fc.array(fc.integer({ min: 0, max: 20_000 }), { maxLength: 12 }),
-});
-
-function gaze(r: { script: Segment[]; rateHz: number; jitter: number; noiseDeg: number; seed: number }): GazeColumns {
-  const s = synthesize(r.script, { rateHz: r.rateHz, jitterMs: (r.jitter * 1000) / r.rateHz, noiseDeg: r.noiseDeg, seed: r.seed });
-  return { n: s.n, t: s.t, x: s.x, y: s.y };
-}
 
 for (const [name, entry] of Object.entries(EVENT_DETECTORS)) {
   t.test(`${name}: the same labels whatever the batch sizes`, async (t) => {
@@ -38,7 +16,7 @@ for (const [name, entry] of Object.entries(EVENT_DETECTORS)) {
         if (g.n === 0) return true;
         const whole = labelRecording(entry.create(), g, g.n);
         const det = entry.create();
-        const cuts = [...new Set(r.cuts.map((c) => c % (g.n + 1)))].sort((a, b) => a - b);
+        const cuts = batchCuts(r.cuts, g.n);
         const out = new Uint8Array(g.n);
         let got = 0;
         let from = 0;
