@@ -83,6 +83,8 @@ export const DeviceStatusSchema = Type.Object({
       crcErrors: Nullable(Type.Number()),
       inputErrors: Type.Number(),
       reconnects: Type.Number(),
+      /** BLE wearables: achieved and started rate per stream (hr, rr, ecg, acc) */
+      streams: Type.Optional(Type.Record(Type.String(), Type.Object({ rateHz: Type.Number(), nominalRateHz: Nullable(Type.Number()) }))),
     }),
   ),
   /** HR straps: skin contact of the latest measurement (null before the first) */

@@ -40,6 +40,8 @@ export interface BleLinkStatus {
   reconnects: number;
   /** PMD frames lost (time gaps, see PmdFrameDecoder.droppedFrames); null for HR-only straps */
   droppedFrames: number | null;
+  /** Polar: the rate (Hz) of each PMD stream the sensor accepted on this connection, null when not streaming */
+  streaming: { ecg: number | null; acc: number | null };
   lastError: string | null;
 }
 
@@ -129,12 +131,12 @@ export class BleWearableLink {
     this.name = none && c.kind === 'polar-h10' ? 'Polar H10' : c.name;
     this.address = c.address === undefined ? undefined : normaliseAddress(c.address);
     this.service = none && c.kind === 'hrs-strap' ? '180d' : c.service === undefined ? undefined : normaliseUuid(c.service);
-    this.st = { id: c.id, state: 'waiting', address: null, mtu: null, battery: null, location: null, info: {}, attempts: 0, reconnects: 0, droppedFrames: c.kind === 'polar-h10' ? 0 : null, lastError: null };
+    this.st = { id: c.id, state: 'waiting', address: null, mtu: null, battery: null, location: null, info: {}, attempts: 0, reconnects: 0, droppedFrames: c.kind === 'polar-h10' ? 0 : null, streaming: { ecg: null, acc: null }, lastError: null };
   }
 
   status(): BleLinkStatus {
     if (this.st.droppedFrames !== null) this.st.droppedFrames = this.droppedBefore + (this.pmd?.droppedFrames ?? 0);
-    return { ...this.st, info: { ...this.st.info } };
+    return { ...this.st, info: { ...this.st.info }, streaming: { ...this.st.streaming } };
   }
 
   /** True while this link has no peripheral yet and wants advertisements. */
@@ -311,14 +313,18 @@ export class BleWearableLink {
     await this.subscribe(data);
     // the bindings' Exchange MTU has completed by now (it is queued before discovery)
     this.st.mtu = p.mtu ?? null;
+    this.st.streaming = { ecg: null, acc: null };
     const refused: string[] = [];
     const tooSmall: string[] = [];
     for (const [type, s] of [[PmdMeasurement.Ecg, ecg], [PmdMeasurement.Acc, acc]] as const) {
       if (!s) continue;
       const r = await this.pmdCommand(cp, buildStart(type, s));
       // already_in_state: the stream survived our reconnect; it is running, which is what we asked
-      if (r.op === 2 && (r.status === 'success' || r.status === 'already_in_state')) continue;
       const name = type === PmdMeasurement.Ecg ? 'ECG' : 'ACC';
+      if (r.op === 2 && (r.status === 'success' || r.status === 'already_in_state')) {
+        this.st.streaming[type === PmdMeasurement.Ecg ? 'ecg' : 'acc'] = s.sampleRate;
+        continue;
+      }
       if (r.status === 'invalid_mtu') tooSmall.push(name);
       else refused.push(`${name} start refused: ${r.status}`);
     }

@@ -16,6 +16,12 @@ export interface DeviceSignalQuality {
   inputErrors: number;
   /** links re-established after the first */
   reconnects: number;
+  /**
+   * devices with several streams (BLE wearables: hr, rr, ecg, acc): each stream's achieved rate
+   * over the last second and the rate it was started at (null where the stream has none, e.g.
+   * heart-rate notifications)
+   */
+  streams?: Record<string, { rateHz: number; nominalRateHz: number | null }>;
 }
 
 /** Skin contact of a chest strap (HRS flags bits 1-2): 'unsupported' when the strap cannot tell. */

@@ -8,6 +8,7 @@ import { AfgError, type ErrorCounter } from '../core/errors.ts';
 import type { SampleBatch } from '../core/types.ts';
 import { LinkHealth, type BatchSink, type DeviceRuntime } from './device-runtime.ts';
 import { DeviceErrorCounter } from './device-errors.ts';
+import { bleStreams, StreamRates } from './stream-rates.ts';
 import { skinContact } from './skin-contact.ts';
 
 /** A configured BLE wearable and the wearer it belongs to. */
@@ -49,6 +50,7 @@ export class BleWearables {
     const wearerOf = new Map<string, string>();
     const syncs = new Map<string, ClockSync>();
     const health = new Map<string, LinkHealth>();
+    const rates = new Map<string, StreamRates>();
     const errorsOf = new Map<string, DeviceErrorCounter>();
     this.contact = new Map<string, SkinContact | null>();
     const configs: BleWearableConfig[] = [];
@@ -63,6 +65,7 @@ export class BleWearables {
       configs.push(c);
       wearerOf.set(device.id, wearer);
       health.set(device.id, new LinkHealth());
+      rates.set(device.id, new StreamRates());
       errorsOf.set(device.id, new DeviceErrorCounter(opts.errors));
       this.contact.set(device.id, null);
     }
@@ -83,17 +86,20 @@ export class BleWearables {
           sync.toGatewayInPlace(b.t, b.n);
           b.clock = 'gateway';
         }
-        const valid = b.kind === 'hr' ? (Number.isNaN(b.bpm[0]!) ? 0 : 1) : b.n;
-        health.get(id)!.batch(arrivalMs, b.n, valid);
+        // the device's rate and validity are its heart-rate measurements' (what both kinds send,
+        // and what says whether the strap is worn); ECG/ACC/RR have their own rates
+        rates.get(id)!.batch(b.kind, arrivalMs, b.n);
+        if (b.kind === 'hr') health.get(id)!.batch(arrivalMs, b.n, Number.isNaN(b.bpm[0]!) ? 0 : b.n);
+        else health.get(id)!.seen(arrivalMs);
         opts.sink(wearer, b);
       },
     };
     if (opts.noble) transportOpts.noble = opts.noble;
     this.transport = new BleTransport(transportOpts);
-    this.devices = opts.entries.map(({ device, wearer }) => this.runtime(device, wearer, health.get(device.id)!, errorsOf.get(device.id)!));
+    this.devices = opts.entries.map(({ device, wearer }) => this.runtime(device, wearer, health.get(device.id)!, rates.get(device.id)!, errorsOf.get(device.id)!));
   }
 
-  private runtime(device: DeviceConfig, wearer: string, linkHealth: LinkHealth, errors: DeviceErrorCounter): DeviceRuntime {
+  private runtime(device: DeviceConfig, wearer: string, linkHealth: LinkHealth, streamRates: StreamRates, errors: DeviceErrorCounter): DeviceRuntime {
     const start = () => this.startOnce();
     const transport = this.transport;
     const contact = this.contact;
@@ -121,7 +127,7 @@ export class BleWearables {
           battery: s?.battery ?? null,
           errors: errors.snapshot() as Record<string, number>,
           detail: s?.lastError ?? (s ? `${s.state}${s.mtu ? `, MTU ${s.mtu}` : ''}` : 'unknown device'),
-          quality: { nominalRateHz: null, droppedFrames: s?.droppedFrames ?? null, crcErrors: null, inputErrors: errors.inputErrors(), reconnects: s?.reconnects ?? 0 },
+          quality: { nominalRateHz: null, droppedFrames: s?.droppedFrames ?? null, crcErrors: null, inputErrors: errors.inputErrors(), reconnects: s?.reconnects ?? 0, streams: bleStreams(streamRates.read(nowMs), s?.streaming ?? { ecg: null, acc: null }) },
           contact: contact.get(device.id) ?? null,
           mtu: s?.mtu ?? null,
         };

@@ -39,6 +39,11 @@ export class LinkHealth {
     if (n > 0) this.lastSeen = nowMs;
   }
 
+  /** Data of another stream of the device arrived: the link is alive, the rate is not this one's. */
+  seen(nowMs: number): void {
+    this.lastSeen = nowMs;
+  }
+
   /**
    * The DeviceStatus of a link whose only health signal is its data: `sensor_lost` after
    * `silentAfterMs` without a batch (or before the first), `connected` otherwise.

@@ -12,6 +12,7 @@ import type { SampleBatch } from '../core/types.ts';
 import { LinkHealth, type BatchSink, type DeviceRuntime } from './device-runtime.ts';
 import { skinContact } from './skin-contact.ts';
 import { DeviceErrorCounter } from './device-errors.ts';
+import { bleStreams, StreamRates } from './stream-rates.ts';
 
 const ECG_HZ = 130;
 /** the H10's clock: µs since 2000-01-01Z; an emulated sensor set to 2026-01-01 at sim time 0 */
@@ -35,6 +36,7 @@ export class SimulatedPolarH10 implements DeviceRuntime {
   private readonly pmd: PmdFrameDecoder;
   private readonly sync = new ClockSync();
   private readonly health = new LinkHealth();
+  private readonly rates = new StreamRates();
   private readonly errors: DeviceErrorCounter;
   private lastContact = -1;
   private readonly sink: BatchSink;
@@ -91,7 +93,7 @@ export class SimulatedPolarH10 implements DeviceRuntime {
   }
 
   status(nowMs: number): DeviceStatus {
-    const st = this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 5000, battery: 95, errors: this.errors.snapshot() as Record<string, number>, detail: `ECG ${ECG_HZ} Hz + ACC 200 Hz, clock drift ${this.sync.driftPpm.toFixed(1)} ppm`, quality: { nominalRateHz: null, droppedFrames: this.pmd.droppedFrames, crcErrors: null, inputErrors: this.errors.inputErrors(), reconnects: 0 }, contact: skinContact(this.lastContact) });
+    const st = this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 5000, battery: 95, errors: this.errors.snapshot() as Record<string, number>, detail: `ECG ${ECG_HZ} Hz + ACC 200 Hz, clock drift ${this.sync.driftPpm.toFixed(1)} ppm`, quality: { nominalRateHz: null, droppedFrames: this.pmd.droppedFrames, crcErrors: null, inputErrors: this.errors.inputErrors(), reconnects: 0, streams: bleStreams(this.rates.read(nowMs), this.streaming ? { ecg: ECG_HZ, acc: 200 } : { ecg: null, acc: null }) }, contact: skinContact(this.lastContact) });
     if (st.state === 'connected' && !this.streaming) st.state = 'error';
     return st;
   }
@@ -112,7 +114,10 @@ export class SimulatedPolarH10 implements DeviceRuntime {
   }
 
   private deliver(b: SampleBatch): void {
-    this.health.batch(this.nowMs, b.n, b.kind === 'hr' && Number.isNaN(b.bpm[0]!) ? 0 : b.n);
+    // like BleWearables: the device's rate and validity are its heart-rate measurements'
+    this.rates.batch(b.kind, this.nowMs, b.n);
+    if (b.kind === 'hr') this.health.batch(this.nowMs, b.n, Number.isNaN(b.bpm[0]!) ? 0 : b.n);
+    else this.health.seen(this.nowMs);
     this.sink(this.wearer, b);
   }
 }

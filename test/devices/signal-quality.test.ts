@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,15 @@ import { PupilCoreEyeTrackerDevice } from '../../gateway/devices/pupil-core-eye-
 import { SerialEyeTrackerDevice } from '../../gateway/devices/serial-eye-tracker-device.ts';
 import { requireBinary } from '../helpers/system-binary.ts';
 import { PtyPair } from '../firmware-bridge/serial/pty-pair.fixture.ts';
+import { EventBus, type DeviceStatus } from '../../gateway/core/event-bus.ts';
+import { deviceHealth } from '../../gateway/devices/configured-devices.ts';
+import { BleWearables } from '../../gateway/devices/ble-wearables.ts';
+import { nobleWithBindings } from '../../firmware-bridge/ble/noble-loader.ts';
+import { encodeHeartRateMeasurement } from '../../firmware-bridge/ble/heart-rate-measurement.ts';
+import { PMD_CONTROL_POINT_UUID, PMD_DATA_UUID, PMD_SERVICE_UUID } from '../../firmware-bridge/ble/pmd-control-point.ts';
+import { PolarH10Emulator } from '../../firmware-bridge/emulators/polar-h10-emulator.ts';
+import { FakeHciBindings } from '../firmware-bridge/ble/fake-hci-bindings.fixture.ts';
+import { startDashboard } from '../dashboard/floor-fixture.ts';
 
 const skip = requireBinary('socat');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,6 +34,28 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 8000): Pro
   }
 }
 const now = () => performance.now();
+
+/**
+ * A runtime's status as the gateway publishes it (once a second onto the bus), read back through
+ * the dashboard plugin with fastify inject(): /metrics, /health (deviceLinks built from the bus
+ * as startGateway does) and /api/gateway.
+ */
+async function throughEndpoints(t: Test, status: DeviceStatus) {
+  const bus = new EventBus();
+  const links = new Map<string, DeviceStatus>();
+  bus.on('device', (d) => links.set(d.device, d));
+  const h = await startDashboard({ bus, plugin: { health: () => ({ status: 'ready', reasons: [], deviceLinks: [...links.values()].map(deviceHealth) }) } });
+  t.teardown(() => h.app.close());
+  bus.emit('device', status);
+  const metrics = (await h.app.inject('/metrics')).body;
+  const health = (await h.app.inject('/health')).json() as { deviceLinks: Record<string, unknown>[] };
+  const gateway = (await h.app.inject('/api/gateway')).json() as { devices: DeviceStatus[] };
+  const series = (name: string, labels = `device="${status.device}"`) => {
+    const m = new RegExp(`^${name}\\{${labels.replace(/[{}]/g, '\\$&')}\\} (\\S+)$`, 'm').exec(metrics);
+    return m ? Number(m[1]) : undefined;
+  };
+  return { metrics, series, link: health.deviceLinks.find((d) => d['device'] === status.device), api: gateway.devices.find((d) => d.device === status.device) };
+}
 
 function cols(n: number, t0Us: number, fx = 0.5, fy = 0.5): GazeColumns {
   const c: GazeColumns = { n, t: new Float64Array(n), x: new Float32Array(n).fill(fx), y: new Float32Array(n).fill(fy), pupil: new Float32Array(n).fill(3.5), openness: new Float32Array(n).fill(0.9), valid: new Uint8Array(n) };
@@ -82,6 +113,17 @@ t.test('serial over a PTY: CRC errors and lost frames per device; HELLO geometry
   await sleep(1100);
   const v = rt.status(now()).validity;
   t.ok(v > 0.7 && v < 0.8, `validity ${v}: every 4th sample invalid`);
+
+  const st = rt.status(now());
+  const e = await throughEndpoints(t, st);
+  t.equal(e.series('afg_device_crc_errors_total'), 1, 'CRC failures: a series of their own');
+  t.equal(e.series('afg_device_dropped_frames_total'), 2);
+  t.equal(e.series('afg_device_errors_total', 'device="et-q",code="AFG_E_FRAME_CRC"'), 1);
+  t.equal(e.series('afg_device_validity_ratio'), st.validity);
+  t.equal(e.series('afg_device_sample_rate_hz'), st.rateHz, 'the achieved rate');
+  t.ok(st.rateHz > 0, `achieved rate ${st.rateHz} Hz`);
+  t.match(e.link, { state: 'connected', rateHz: st.rateHz, validity: st.validity, quality: { nominalRateHz: 120, droppedFrames: 2, crcErrors: 1, inputErrors: 1 } }, '/health');
+  t.match(e.api, { rateHz: st.rateHz, quality: { crcErrors: 1, droppedFrames: 2 } }, '/api/gateway (the dashboard)');
 });
 
 t.test('Gazepoint over TCP: lost records (CNT gaps) and bad lines per device', async (t) => {
@@ -103,6 +145,16 @@ t.test('Gazepoint over TCP: lost records (CNT gaps) and bad lines per device', a
   t.match(s, { state: 'connected', transport: 'tcp', battery: null, quality: { crcErrors: null, reconnects: 0 } });
   const before = samples;
   await waitFor('data keeps flowing after the bad line', () => samples > before + 10);
+  await waitFor('a whole second of rate', () => rt.status(now()).rateHz > 0);
+  const st = rt.status(now());
+  const e = await throughEndpoints(t, st);
+  t.equal(e.series('afg_device_dropped_frames_total'), 3);
+  t.equal(e.series('afg_device_errors_total', 'device="gp-q",code="AFG_E_GAZEPOINT_RECORD"'), 1);
+  t.equal(e.series('afg_device_crc_errors_total'), undefined, 'no CRC on this transport: no series, not a 0');
+  t.equal(e.series('afg_device_sample_rate_hz'), st.rateHz);
+  t.ok(st.rateHz > 30 && st.rateHz < 90, `achieved rate ${st.rateHz} Hz of a 60 Hz emulator`);
+  t.match(e.link, { rateHz: st.rateHz, validity: st.validity, quality: { droppedFrames: 3, crcErrors: null, inputErrors: 1 } });
+  t.match(e.api, { quality: { droppedFrames: 3, inputErrors: 1 } });
 });
 
 t.test('Pupil Core over ZMQ: a malformed message is counted on its device; dropped frames are not observable', async (t) => {
@@ -123,4 +175,95 @@ t.test('Pupil Core over ZMQ: a malformed message is counted on its device; dropp
   t.match(s.quality, { droppedFrames: null, crcErrors: null });
   const before = samples;
   await waitFor('data keeps flowing', () => samples > before + 10);
+  await waitFor('a whole second of rate', () => rt.status(now()).rateHz > 0);
+  const st = rt.status(now());
+  const e = await throughEndpoints(t, st);
+  t.equal(e.series('afg_device_errors_total', 'device="pc-q",code="AFG_E_PUPIL_MESSAGE"'), 1);
+  t.equal(e.series('afg_device_dropped_frames_total'), undefined, 'not observable: no series');
+  t.equal(e.series('afg_device_sample_rate_hz'), st.rateHz);
+  t.ok(st.rateHz > 30 && st.rateHz < 90, `achieved rate ${st.rateHz} Hz of a 60 Hz emulator`);
+  t.match(e.link, { rateHz: st.rateHz, quality: { droppedFrames: null, inputErrors: 1 } });
+});
+
+t.test('BLE: a standard strap and a Polar H10 through noble (fake HCI): rate and validity of the heart-rate stream, each stream\'s rate, PMD gaps, bad payloads', async (t) => {
+  const bindings = new FakeHciBindings();
+  bindings.add({ uuid: 'u-s', address: 'aa:bb:cc:dd:ee:01', localName: 'HRM-Pro:42', serviceUuids: ['180d'], mtu: 23, services: { '180d': [{ uuid: '2a37', properties: ['notify'] }] } });
+  const h10 = new PolarH10Emulator();
+  bindings.add({
+    uuid: 'u-h',
+    address: 'a0:9e:1a:00:00:01',
+    localName: 'Polar H10 1A2B3C4D',
+    serviceUuids: ['180d', 'feee'],
+    mtu: 232,
+    services: {
+      '180d': [{ uuid: '2a37', properties: ['notify'] }],
+      [PMD_SERVICE_UUID]: [
+        { uuid: PMD_CONTROL_POINT_UUID, properties: ['read', 'write', 'indicate'], onWrite: (d) => [{ service: PMD_SERVICE_UUID, characteristic: PMD_CONTROL_POINT_UUID, data: h10.writeControlPoint(d) }] },
+        { uuid: PMD_DATA_UUID, properties: ['notify'] },
+      ],
+    },
+  });
+  const ble = new BleWearables({
+    entries: [
+      { device: { id: 'hrs-q', kind: 'hrs-strap', transport: { type: 'ble', name: 'HRM-Pro' }, silenceTimeoutMs: 5000, geometry: { type: 'device' } }, wearer: 'op-0004' },
+      { device: { id: 'h10-q', kind: 'polar-h10', transport: { type: 'ble', name: 'Polar H10' }, silenceTimeoutMs: 5000, geometry: { type: 'device' } }, wearer: 'op-0005' },
+    ],
+    errors: new ErrorCounter(),
+    sink: () => undefined,
+    now,
+    noble: nobleWithBindings(bindings),
+  });
+  const [strap, pol] = ble.devices as [typeof ble.devices[0], typeof ble.devices[0]];
+  t.teardown(() => strap.stop());
+  await strap.start();
+  await waitFor('scan', () => bindings.scanning);
+  bindings.advertise('u-s');
+  bindings.advertise('u-h');
+  await waitFor('both connected', () => strap.status(now()).state === 'connected' && pol.status(now()).state === 'connected');
+  // the strap sends 4 measurements a second, every other one without skin contact; the H10 its
+  // HR 4 times a second too, and ECG at 130 Hz in half-second frames, one of them lost on the air
+  const t0 = now();
+  let k = 0;
+  let lastUs = 1e12;
+  const ecgFrames: Uint8Array[] = [];
+  const pump = setInterval(() => {
+    k++;
+    bindings.notifyValue('u-s', '180d', '2a37', encodeHeartRateMeasurement({ bpm: 72, contact: k % 2 === 0 ? 1 : 2, energyKj: null, rr1024: [] }));
+    bindings.notifyValue('u-h', '180d', '2a37', encodeHeartRateMeasurement({ bpm: 65, contact: 2, energyKj: null, rr1024: [] }));
+    if (k % 2 === 0) {
+      // 65 samples = half a second of ECG, one frame
+      lastUs += 5e5;
+      for (const f of h10.ecgFrames(lastUs, new Float64Array(65).fill(100), 65)) ecgFrames.push(f);
+      const f = ecgFrames.shift()!;
+      if (k !== 6) bindings.notifyValue('u-h', PMD_SERVICE_UUID, PMD_DATA_UUID, f);
+    }
+  }, 250);
+  t.teardown(() => clearInterval(pump));
+  await waitFor('3 s of data', () => now() - t0 > 3100, 6000);
+  bindings.notifyValue('u-s', '180d', '2a37', Uint8Array.of(0x01)); // uint16 HR flag with no HR: garbled
+  await waitFor('bad payload counted', () => strap.status(now()).quality?.inputErrors === 1);
+  // the last whole second (the window rolls once a second): timer jitter may put 3-5 measurements in it
+  const s = strap.status(now());
+  const p = pol.status(now());
+  clearInterval(pump);
+  t.ok(s.rateHz >= 2 && s.rateHz <= 6, `strap: ${s.rateHz} heart-rate measurements/s (4 sent a second)`);
+  t.ok(s.validity >= 0.3 && s.validity <= 0.7, `strap validity ${s.validity}: every other measurement without contact`);
+  t.match(s.quality, { droppedFrames: null, crcErrors: null, inputErrors: 1, streams: { hr: { nominalRateHz: null } } });
+  t.same(s.errors, { AFG_E_GATT_PAYLOAD: 1 });
+  t.ok(p.quality!.streams!['ecg']!.rateHz > 60 && p.quality!.streams!['ecg']!.rateHz < 200, `H10 ECG achieved ${p.quality!.streams!['ecg']!.rateHz} Hz`);
+  t.match(p.quality, { droppedFrames: 1, streams: { ecg: { nominalRateHz: 130 }, acc: { rateHz: 0, nominalRateHz: 200 }, hr: { nominalRateHz: null } } }, 'a lost PMD frame; ACC started but silent shows 0, not absent');
+  t.ok(p.rateHz >= 2 && p.rateHz <= 6 && p.validity === 1, `H10 device rate ${p.rateHz} Hz / validity ${p.validity}: its heart-rate measurements, not ECG + ACC mixed in`);
+
+  const e = await throughEndpoints(t, s);
+  t.equal(e.series('afg_device_sample_rate_hz'), s.rateHz);
+  t.equal(e.series('afg_device_validity_ratio'), s.validity);
+  t.equal(e.series('afg_device_errors_total', 'device="hrs-q",code="AFG_E_GATT_PAYLOAD"'), 1);
+  t.match(e.link, { kind: 'hrs-strap', rateHz: s.rateHz, validity: s.validity, mtu: 23, quality: { inputErrors: 1 } });
+  const ep = await throughEndpoints(t, p);
+  t.equal(ep.series('afg_device_dropped_frames_total'), 1);
+  t.equal(ep.series('afg_device_stream_rate_hz', 'device="h10-q",stream="ecg"'), p.quality!.streams!['ecg']!.rateHz);
+  t.equal(ep.series('afg_device_stream_nominal_rate_hz', 'device="h10-q",stream="ecg"'), 130);
+  t.equal(ep.series('afg_device_stream_nominal_rate_hz', 'device="h10-q",stream="hr"'), undefined, 'heart-rate notifications have no nominal rate');
+  t.match(ep.link, { mtu: 232, quality: { droppedFrames: 1, streams: { ecg: { nominalRateHz: 130 } } } });
+  t.match(ep.api, { quality: { streams: { ecg: { nominalRateHz: 130 } } } }, 'the dashboard API keeps the stream rates');
 });
