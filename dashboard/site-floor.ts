@@ -50,6 +50,8 @@ export interface SiteFloorOptions {
   /** cleared alerts kept per gateway */
   maxClearedPerGateway?: number;
   now?: () => number;
+  /** monotonic ms: when a gateway counts as silent is measured on this, never on the wall clock */
+  monoNow?: () => number;
   /** test hook: the mqtt connect function */
   connect?: typeof mqtt.connect;
 }
@@ -94,6 +96,9 @@ export class SiteFloor {
   private readonly listeners = new Set<(gateway: string) => void>();
   private readonly validators: Record<'status' | 'attention' | 'alert' | 'decision' | 'device' | 'outbox', ValidateFunction>;
   private readonly now: () => number;
+  /** monotonic ms for the silence watch (default performance.now, or `now` when only that is injected) */
+  private readonly monoNow: () => number;
+  private readonly heardAt = new Map<string, number>();
   private client: MqttClient | null = null;
   private readonly prefix: string;
 
@@ -105,6 +110,7 @@ export class SiteFloor {
       if (!(Number.isInteger(this.o[k]) && this.o[k] >= 0)) throw new RangeError(`SiteFloor: ${k} must be a non-negative integer`);
     }
     this.now = opts.now ?? Date.now;
+    this.monoNow = opts.monoNow ?? opts.now ?? (() => performance.now());
     this.prefix = `afg/v1/${opts.site}/`;
     const ajv = new Ajv({ strict: false, allErrors: false });
     this.validators = {
@@ -179,7 +185,7 @@ export class SiteFloor {
     return {
       gateway: g.gateway,
       status: g.status,
-      silent: g.lastMessageAt === null || this.now() - g.lastMessageAt > this.o.offlineAfterMs,
+      silent: this.silent(g.gateway, this.monoNow()),
       version: g.version,
       lastMessageAt: g.lastMessageAt,
       outboxDepth: g.outboxDepth,
@@ -217,6 +223,7 @@ export class SiteFloor {
     const g = this.entry(gw);
     if (!g) return this.bad();
     g.lastMessageAt = this.now();
+    this.heardAt.set(gw, this.monoNow());
     switch (kind) {
       case 'status': {
         const s = data as Static<typeof StatusPayload>;
@@ -287,11 +294,16 @@ export class SiteFloor {
 
   /** Connection and per-gateway liveness only: small enough to send with every heartbeat. */
   health(): { connected: boolean; gateways: { gateway: string; status: string; silent: boolean; lastMessageAt: number | null }[] } {
-    const t = this.now();
+    const t = this.monoNow();
     return {
       connected: this.connected,
-      gateways: [...this.gateways.values()].map((g) => ({ gateway: g.gateway, status: g.status, silent: g.lastMessageAt === null || t - g.lastMessageAt > this.o.offlineAfterMs, lastMessageAt: g.lastMessageAt })),
+      gateways: [...this.gateways.values()].map((g) => ({ gateway: g.gateway, status: g.status, silent: this.silent(g.gateway, t), lastMessageAt: g.lastMessageAt })),
     };
+  }
+
+  private silent(gateway: string, mono: number): boolean {
+    const at = this.heardAt.get(gateway);
+    return at === undefined || mono - at > this.o.offlineAfterMs;
   }
 
   private bad(): void {

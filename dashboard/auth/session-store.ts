@@ -20,6 +20,11 @@ export interface SessionStoreOptions {
   idleMs: number;
   /** sessions kept at most (oldest dropped first): memory stays bounded whatever logs in */
   maxSessions?: number;
+  /**
+   * epoch-like ms for createdAt/expiresAt and the expiry checks; default: the wall clock at
+   * construction plus monotonic time since, so a wall-clock jump neither ends every session nor
+   * stretches one beyond its ttl (a session lives in memory only, so no reading needs to survive a restart)
+   */
   now?: () => number;
 }
 
@@ -48,7 +53,11 @@ export class SessionStore {
     this.idleMs = opts.idleMs;
     this.maxSessions = opts.maxSessions ?? 1000;
     if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1) throw new RangeError('SessionStore: maxSessions must be a positive integer');
-    this.now = opts.now ?? Date.now;
+    if (opts.now) this.now = opts.now;
+    else {
+      const epoch = Date.now() - performance.now();
+      this.now = () => epoch + performance.now();
+    }
   }
 
   get size(): number {

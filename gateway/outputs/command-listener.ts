@@ -28,6 +28,8 @@ export interface CommandListenerOptions {
   /** a repeated (actor, correlationId) within this window gets the first reply again, not a second execution */
   dedupWindowMs?: number;
   now?: () => number;
+  /** monotonic ms (default performance.now): a wall-clock jump back must not empty the token bucket for hours */
+  monoNow?: () => number;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
@@ -56,6 +58,8 @@ export class MqttCommandListener {
   private readonly o: CommandListenerOptions;
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly now: () => number;
+  /** monotonic ms for the rate limit and the de-duplication window */
+  private readonly monoNow: () => number;
   private readonly maxPerMinute: number;
   private readonly dedupWindowMs: number;
   private tokens: number;
@@ -68,12 +72,13 @@ export class MqttCommandListener {
   constructor(opts: CommandListenerOptions) {
     this.o = opts;
     this.now = opts.now ?? Date.now;
+    this.monoNow = opts.monoNow ?? opts.now ?? (() => performance.now());
     this.maxPerMinute = opts.maxPerMinute ?? 600;
     this.dedupWindowMs = opts.dedupWindowMs ?? 10 * 60_000;
     if (!(Number.isInteger(this.maxPerMinute) && this.maxPerMinute > 0)) throw new RangeError('maxPerMinute must be a positive integer');
     for (const p of opts.responseTopicPrefixes ?? []) if (/[+#]/.test(p) || p === '') throw new RangeError(`response topic prefix '${p}' must be a plain topic prefix (no wildcards)`);
     this.tokens = this.maxPerMinute;
-    this.lastRefill = this.now();
+    this.lastRefill = this.monoNow();
     const ajv = new Ajv({ strict: false, allErrors: false });
     for (const schema of (GatewayCommand as unknown as { anyOf: TObject[] }).anyOf) {
       const name = (schema.properties['command'] as unknown as { const: string }).const;
@@ -143,7 +148,7 @@ export class MqttCommandListener {
 
     // 5. once per (actor, correlationId), then the port
     const key = `${who.actor}\u0000${correlationId}`;
-    const now = this.now();
+    const now = this.monoNow();
     this.forgetOld(now);
     const seen = this.recent.get(key);
     if (seen) {
@@ -188,7 +193,7 @@ export class MqttCommandListener {
   }
 
   private takeToken(): boolean {
-    const now = this.now();
+    const now = this.monoNow();
     this.tokens = Math.min(this.maxPerMinute, this.tokens + ((now - this.lastRefill) * this.maxPerMinute) / 60_000);
     this.lastRefill = now;
     if (this.tokens < 1) return false;

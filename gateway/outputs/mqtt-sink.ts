@@ -87,7 +87,8 @@ export class MqttSink {
   private readonly summary: AttentionSummary | null;
   private reportTimer: NodeJS.Timeout | null = null;
   private reportDue: NodeJS.Timeout | null = null;
-  private lastReportAt = 0;
+  /** monotonic ms of the last outbox report (rate limit: one a second) */
+  private lastReportAt = -Infinity;
   published = 0;
   /** the last connection error, `AFG_E_...: message`; null while connected */
   lastError: string | null = null;
@@ -280,8 +281,8 @@ export class MqttSink {
           resolve();
         });
       });
-      const until = Date.now() + timeoutMs;
-      while (this.inFlight.size && Date.now() < until) await delay(20);
+      const until = performance.now() + timeoutMs; // monotonic: a clock jump must not cut or stretch the drain
+      while (this.inFlight.size && performance.now() < until) await delay(20);
     }
     await endClient(client, timeoutMs);
     this.client = null;
@@ -314,13 +315,13 @@ export class MqttSink {
   private publishOutboxReport(): void {
     const client = this.client;
     if (!client?.connected) return; // the next CONNACK publishes it
-    this.lastReportAt = Date.now();
+    this.lastReportAt = performance.now();
     client.publish(this.topics.outbox(), JSON.stringify(this.outboxReport()), { qos: 1, retain: true });
   }
 
   private scheduleOutboxReport(): void {
     if (this.reportDue) return;
-    const wait = Math.max(0, 1000 - (Date.now() - this.lastReportAt));
+    const wait = Math.max(0, 1000 - (performance.now() - this.lastReportAt));
     this.reportDue = setTimeout(() => {
       this.reportDue = null;
       this.publishOutboxReport();
@@ -403,9 +404,10 @@ export class MqttSink {
     const client = this.client;
     if (!client?.connected) return;
     const now = this.now();
+    const mono = performance.now(); // the rate limit on monotonic time: a wall-clock jump back must not silence it for hours
     const last = this.lastDevice.get(s.device);
-    if (last !== undefined && now - last < (this.o.devicePeriodMs ?? 5000)) return;
-    this.lastDevice.set(s.device, now);
+    if (last !== undefined && mono - last < (this.o.devicePeriodMs ?? 5000)) return;
+    this.lastDevice.set(s.device, mono);
     const payload: DeviceStatusPayload = { ...s, lastSeen: s.lastSeen === null ? null : Math.round(this.o.toEpochMs(s.lastSeen)), ts: now };
     client.publish(this.topics.device(s.device), JSON.stringify(payload), { qos: 0, retain: true });
   }

@@ -24,6 +24,8 @@ export interface VehicleSpeedListenerOptions {
   maxFutureMs?: number;
   /** epoch ms; message timestamps are compared with it */
   now?: () => number;
+  /** monotonic ms: when a signal goes stale is measured on this, never on the wall clock */
+  monoNow?: () => number;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
@@ -49,6 +51,8 @@ export interface VehicleSpeedListenerOptions {
 export class VehicleSpeedListener {
   private readonly o: VehicleSpeedListenerOptions;
   private readonly now: () => number;
+  /** monotonic ms for the staleness watch; default performance.now (or `now` when only that is injected) */
+  private readonly monoNow: () => number;
   private readonly staleAfterMs: number;
   private readonly maxFutureMs: number;
   private readonly validate = new Ajv({ strict: false }).compile(VehicleSpeedPayload);
@@ -62,6 +66,7 @@ export class VehicleSpeedListener {
   constructor(opts: VehicleSpeedListenerOptions) {
     this.o = opts;
     this.now = opts.now ?? Date.now;
+    this.monoNow = opts.monoNow ?? opts.now ?? (() => performance.now());
     this.staleAfterMs = opts.staleAfterMs ?? 3000;
     this.maxFutureMs = opts.maxFutureMs ?? 5000;
     if (!(this.staleAfterMs > 0)) throw new RangeError('staleAfterMs must be positive');
@@ -99,13 +104,14 @@ export class VehicleSpeedListener {
       return this.reject('stale', `retained vehicle speed for ${wearer} without ts: its age is unknown`);
     }
     this.accepted++;
-    this.live.set(wearer, msg.ts ?? now);
+    // the sender's ts is wall clock: its age is read once, at arrival; from then on age is monotonic
+    this.live.set(wearer, this.monoNow() - (msg.ts === undefined ? 0 : Math.max(0, now - msg.ts)));
     this.o.target.setVehicleSpeed(wearer, msg.speedMps);
   }
 
   /** Puts the assumed speed back for every driver whose signal went stale. Call periodically. */
   poll(): void {
-    const now = this.now();
+    const now = this.monoNow();
     for (const [wearer, at] of this.live) {
       if (now - at <= this.staleAfterMs) continue;
       this.live.delete(wearer);

@@ -139,8 +139,8 @@ export class SparkplugEdgeNode {
       this.o.bus.on('decision', (d) => this.emit(this.fleet.onDecision(d, this.now()))),
     );
     this.connect();
-    const until = Date.now() + waitMs;
-    while (Date.now() < until && this.state === 'connecting') await delay(20);
+    const until = performance.now() + waitMs; // monotonic: a clock jump must not cut or stretch the wait
+    while (performance.now() < until && this.state === 'connecting') await delay(20);
   }
 
   async stop(timeoutMs = 2000): Promise<void> {
