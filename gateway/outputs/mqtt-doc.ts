@@ -76,6 +76,7 @@ export const PAYLOAD_EXAMPLES: {
     validity: 0.96,
     battery: null,
     errors: { AFG_E_FRAME_CRC: 2 },
+    quality: { nominalRateHz: 120, droppedFrames: 3, crcErrors: 2, inputErrors: 2, reconnects: 1 },
     ts: 1_767_225_782_000,
   },
   OutboxReportPayload: {

@@ -408,7 +408,12 @@ export class MqttSink {
     const last = this.lastDevice.get(s.device);
     if (last !== undefined && mono - last < (this.o.devicePeriodMs ?? 5000)) return;
     this.lastDevice.set(s.device, mono);
-    const payload: DeviceStatusPayload = { ...s, lastSeen: s.lastSeen === null ? null : Math.round(this.o.toEpochMs(s.lastSeen)), ts: now };
+    // field by field, not a spread: only what the schema names leaves the box
+    const payload: DeviceStatusPayload = { device: s.device, wearer: s.wearer, kind: s.kind, transport: s.transport, state: s.state, lastSeen: s.lastSeen === null ? null : Math.round(this.o.toEpochMs(s.lastSeen)), rateHz: s.rateHz, validity: s.validity, battery: s.battery, errors: s.errors, ts: now };
+    if (s.detail !== undefined) payload.detail = s.detail;
+    if (s.quality !== undefined) payload.quality = s.quality;
+    if (s.contact !== undefined) payload.contact = s.contact;
+    if (s.mtu !== undefined) payload.mtu = s.mtu;
     client.publish(this.topics.device(s.device), JSON.stringify(payload), { qos: 0, retain: true });
   }
 }

@@ -93,6 +93,27 @@ export const DeviceStatusPayload = Type.Object(
     battery: Type.Union([Type.Number(), Type.Null()]),
     errors: Type.Record(Type.String(), Type.Integer()),
     detail: Type.Optional(Type.String()),
+    // link quality only, derived by the gateway: counts and rates of the link, never a value of
+    // the signal (no heart rate, no gaze); skin contact says whether a strap is worn
+    quality: Type.Optional(
+      Type.Object(
+        {
+          nominalRateHz: Type.Union([Type.Number(), Type.Null()], { description: 'the rate the device declared (serial HELLO); null when unknown' }),
+          droppedFrames: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'frames the protocol shows were lost since start (serial seq, Gazepoint CNT, Polar PMD time gaps); null where the protocol cannot tell' }),
+          crcErrors: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'serial frames that failed their CRC-16 since start; null on links without our CRC' }),
+          inputErrors: Type.Integer({ minimum: 0, description: 'bad input from the device, dropped and counted, since start' }),
+          reconnects: Type.Integer({ minimum: 0, description: 'links re-established after the first' }),
+          streams: Type.Optional(
+            Type.Record(Type.String(), Type.Object({ rateHz: Type.Number({ minimum: 0 }), nominalRateHz: Type.Union([Type.Number(), Type.Null()]) }, { additionalProperties: false }), {
+              description: 'BLE wearables: achieved rate (last second) and started rate of each stream (hr, rr, ecg, acc)',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    contact: Type.Optional(Type.Union([Type.Literal('contact'), Type.Literal('no_contact'), Type.Literal('unsupported'), Type.Null()], { description: 'HR straps: skin contact of the latest measurement (is the strap worn); null before the first' })),
+    mtu: Type.Optional(Type.Union([Type.Integer(), Type.Null()], { description: 'BLE: negotiated ATT MTU; null when the bindings do not report it' })),
     ts: Type.Integer(),
   },
   { additionalProperties: false, $id: 'afg/device-status' },

@@ -1,5 +1,7 @@
 import t from 'tap';
 import mqtt from 'mqtt';
+import { Ajv } from 'ajv';
+import { DeviceStatusPayload } from '../../gateway/outputs/payload-schemas.ts';
 import { nobleWithBindings } from '../../firmware-bridge/ble/noble-loader.ts';
 import { PMD_CONTROL_POINT_UUID, PMD_DATA_UUID, PMD_SERVICE_UUID } from '../../firmware-bridge/ble/pmd-control-point.ts';
 import { HrsStrapEmulator } from '../../firmware-bridge/emulators/hrs-strap-emulator.ts';
@@ -121,7 +123,11 @@ t.test('a strap and an H10 named in the config, through noble over fake HCI: HR,
 
   await waitFor('device status on MQTT', () => mqttPayloads.some((m) => m.topic.includes('hrs-7f3a')));
   const deviceMsg = mqttPayloads.find((m) => m.topic.includes('hrs-7f3a'))!;
-  t.match(JSON.parse(deviceMsg.text), { device: 'hrs-7f3a', state: String, quality: { inputErrors: 0 } }, 'device health goes to line systems');
+  t.match(JSON.parse(deviceMsg.text), { device: 'hrs-7f3a', state: String, quality: { inputErrors: 0, crcErrors: null }, contact: String, mtu: 23 }, 'device health goes to line systems');
+  await waitFor('H10 status on MQTT', () => mqttPayloads.some((m) => m.topic.includes('h10-19c2')));
+  const validate = new Ajv({ strict: false }).compile(DeviceStatusPayload);
+  for (const m of mqttPayloads.filter((x) => x.topic.includes('/devices/'))) t.ok(validate(JSON.parse(m.text)), `${m.topic} matches the published schema ${JSON.stringify(validate.errors)}`);
+  t.match(JSON.parse(mqttPayloads.find((m) => m.topic.includes('h10-19c2'))!.text), { quality: { droppedFrames: 0, streams: { ecg: { nominalRateHz: 130 } } }, mtu: 232 });
   // alert evidence is the policy's payload (it copies the observation, hrBpm included: reported, not this test's subject)
   const leaks = mqttPayloads.filter((m) => /"?(bpm|hrBpm|heartRate)"?\s*:/i.test(m.text) && !m.topic.includes('/alerts'));
   t.same(leaks.map((m) => m.topic), [], 'no heart rate in device or attention messages on MQTT');
