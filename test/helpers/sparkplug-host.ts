@@ -77,9 +77,9 @@ export class SparkplugHost {
   }
 
   /** `edgeNode`: watch one node of a group that has several (one host per node keeps the session checks per node). */
-  static async connect(url: string, group: string, opts: { hostId?: string; edgeNode?: string } = {}): Promise<SparkplugHost> {
+  static async connect(url: string, group: string, opts: { hostId?: string; edgeNode?: string; username?: string; password?: string } = {}): Promise<SparkplugHost> {
     const will = opts.hostId ? { topic: `spBv1.0/STATE/${opts.hostId}`, payload: Buffer.from(JSON.stringify({ online: false, timestamp: Date.now() })), qos: 1 as const, retain: true } : undefined;
-    const client = mqtt.connect(url, { clientId: `host-${Math.random().toString(16).slice(2)}`, clean: true, reconnectPeriod: 200, ...(will ? { will } : {}) });
+    const client = mqtt.connect(url, { clientId: `host-${Math.random().toString(16).slice(2)}`, clean: true, reconnectPeriod: 200, ...(will ? { will } : {}), ...(opts.username !== undefined ? { username: opts.username, password: opts.password } : {}) });
     const host = new SparkplugHost(client, group, opts.edgeNode ?? null);
     // spBv1.0/<group>/<type>/<node>[/<device>]: '#' also matches the node level itself (MQTT 3.1.1 §4.7.1.2)
     const filter = opts.edgeNode ? `spBv1.0/${group}/+/${opts.edgeNode}/#` : `spBv1.0/${group}/#`;

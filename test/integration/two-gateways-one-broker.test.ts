@@ -1,4 +1,5 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { storedAlertKeys } from '../helpers/alert-ledger.ts';
@@ -8,8 +9,11 @@ import { SparkplugHost } from '../helpers/sparkplug-host.ts';
 import { requireBinary } from '../helpers/system-binary.ts';
 import { tokenSha256 } from '../../gateway/outputs/command-actors.ts';
 
-const skip = requireBinary('mosquitto');
+const skip = requireBinary('mosquitto') || requireBinary('mosquitto_passwd');
 const ALERT_STORM = fileURLToPath(new URL('./fixtures/alert-storm.yaml', import.meta.url));
+// the per-gateway pattern ACL that docs/deployment-mqtt.md recommends, used as it stands
+const SITE_ACL = readFileSync(fileURLToPath(new URL('../../examples/mosquitto/afg-site.acl', import.meta.url)), 'utf8');
+const USERS = { 'gw-a': 'gw-a-secret', 'gw-b': 'gw-b-secret', mes: 'mes-secret', scada: 'scada-secret' };
 const SITE = 'plant-1';
 const GATEWAYS = ['gw-a', 'gw-b'] as const;
 const base = (gw: string) => `afg/v1/${SITE}/${gw}`;
@@ -23,9 +27,9 @@ interface Msg {
 type Alert = { id: string; rev: number; wearer: string; kind: string; state: string; role: string };
 type Reply = { correlationId: string; ok: boolean; code?: string; result?: Record<string, unknown> };
 
-/** A line-system client that records everything it receives on `filter` (QoS 1). */
-async function consumer(url: string, name: string, filter: string, protocolVersion: 4 | 5, into: Msg[]): Promise<MqttClient> {
-  const c = mqtt.connect(url, { clientId: `${name}-${process.pid}`, protocolVersion, clean: true, reconnectPeriod: 200 });
+/** A client of `user` that records everything it receives on `filter` (QoS 1). */
+async function consumer(url: string, user: keyof typeof USERS, name: string, filter: string, protocolVersion: 4 | 5, into: Msg[]): Promise<MqttClient> {
+  const c = mqtt.connect(url, { clientId: `${name}-${process.pid}`, username: user, password: USERS[user], protocolVersion, clean: true, reconnectPeriod: 200 });
   c.on('message', (topic, p, pkt) => into.push({ client: name, topic, payload: p.toString(), retain: pkt.retain }));
   await new Promise<void>((resolve, reject) => {
     c.once('connect', () => c.subscribe(filter, { qos: 1 }, (err, granted) => (err || (granted?.[0]?.qos ?? 128) >= 0x80 ? reject(err ?? new Error(`${filter} refused`)) : resolve())));
@@ -40,7 +44,7 @@ const keyOf = (a: Alert) => `${a.id}:${a.rev}`;
 // group, commands only to the addressed gateway, two Sparkplug edge nodes in one group
 t.test('two gateway processes on one Mosquitto', { skip }, async (t) => {
   const dir = t.testdir();
-  const broker = await startMosquitto();
+  const broker = await startMosquitto({ users: USERS, acl: SITE_ACL });
   t.teardown(() => broker.stop());
 
   // an observer that sees everything, and a consumer group of two members sharing the alerts of
@@ -48,11 +52,11 @@ t.test('two gateway processes on one Mosquitto', { skip }, async (t) => {
   // takes $share from a 3.1.1 client, so one member of each protocol)
   const all: Msg[] = [];
   const group: Msg[] = [];
-  const observer = await consumer(broker.url, 'observer', 'afg/#', 5, all);
+  const observer = await consumer(broker.url, 'mes', 'observer', 'afg/#', 5, all);
   t.teardown(() => void observer.end(true));
-  const members = [await consumer(broker.url, 'mes-1', `$share/mes/afg/v1/${SITE}/+/alerts`, 5, group), await consumer(broker.url, 'mes-2', `$share/mes/afg/v1/${SITE}/+/alerts`, 4, group)];
+  const members = [await consumer(broker.url, 'mes', 'mes-1', `$share/mes/afg/v1/${SITE}/+/alerts`, 5, group), await consumer(broker.url, 'mes', 'mes-2', `$share/mes/afg/v1/${SITE}/+/alerts`, 4, group)];
   t.teardown(() => members.forEach((m) => void m.end(true)));
-  const hosts = await Promise.all(GATEWAYS.map((gw) => SparkplugHost.connect(broker.url, SITE, { edgeNode: gw })));
+  const hosts = await Promise.all(GATEWAYS.map((gw) => SparkplugHost.connect(broker.url, SITE, { edgeNode: gw, username: 'scada', password: USERS.scada })));
   t.teardown(() => Promise.all(hosts.map((h) => h.close())));
 
   // the same simulated fleet (the same wearer ids!) behind both: only the gateway id tells them apart
@@ -64,7 +68,7 @@ t.test('two gateway processes on one Mosquitto', { skip }, async (t) => {
       gateway: gw,
       dataDir: `${dir}/data-${gw}`,
       dashboard: { port: 0 },
-      mqtt: { url: broker.url, commands: { actors } },
+      mqtt: { url: broker.url, username: gw, password: USERS[gw], commands: { actors } },
       sparkplug: { enabled: true, publishPeriodMs: 500 }, // group = the site, edge node = the gateway id
       simulation: { enabled: true, scenario: ALERT_STORM, gazeRateHz: 30 },
     });
@@ -92,6 +96,21 @@ t.test('two gateway processes on one Mosquitto', { skip }, async (t) => {
   // Sparkplug: one group, two edge nodes, each with its own session
   t.ok(await waitFor(() => hosts.every((h) => h.of('NBIRTH').length >= 1 && h.of('DBIRTH').length >= 3), 30_000), 'an NBIRTH and DBIRTHs from each edge node');
 
+  // the ACL: gw-a's credentials reach nothing of gw-b's (MQTT 5 gives the refusal as a PUBACK reason code)
+  // (a connection per try: Mosquitto 2.0.11 with max_queued_messages 0, as the fixture sets it,
+  // drops an MQTT 5 client right after a refused QoS 1 publish)
+  const refusal = async (topic: string, body: string): Promise<number | null> => {
+    const intruder = mqtt.connect(broker.url, { clientId: `gw-a-intruder-${process.pid}`, username: 'gw-a', password: USERS['gw-a'], protocolVersion: 5, reconnectPeriod: 0 });
+    await new Promise<void>((r) => intruder.once('connect', () => r()));
+    const code = await new Promise<number | null>((r) => intruder.publish(topic, body, { qos: 1 }, (err) => r(err ? Number((err as Error & { code?: number }).code) : null)));
+    await new Promise<void>((r) => intruder.end(true, {}, () => r()));
+    return code;
+  };
+  const forged = JSON.stringify({ actor: 'sup-7a', token: 'sup-7a-token', correlationId: 'forged-by-a', name: 'operator.fatigueEnterS', value: 90 });
+  t.equal(await refusal(`${base('gw-b')}/cmd/threshold.set`, forged), 0x87, "gw-a may not command gw-b (0x87 not authorised)");
+  t.equal(await refusal(`${base('gw-b')}/status`, JSON.stringify({ state: 'offline' })), 0x87, "gw-a may not write gw-b's status");
+  t.equal(await refusal(`spBv1.0/${SITE}/NDEATH/gw-b`, 'x'), 0x87, "gw-a may not speak for gw-b's edge node");
+
   // commands: the same command on gw-a's topic is acted on by gw-a only
   const reply = async (gw: string, id: string) => {
     const find = () => all.filter((m) => m.topic === `${base(gw)}/replies`).map((m) => JSON.parse(m.payload) as Reply).find((r) => r.correlationId === id);
@@ -113,6 +132,11 @@ t.test('two gateway processes on one Mosquitto', { skip }, async (t) => {
   const repliedBy = (id: string) => GATEWAYS.filter((gw) => all.some((m) => m.topic === `${base(gw)}/replies` && (JSON.parse(m.payload) as Reply).correlationId === id));
   t.same(repliedBy('to-a-1'), ['gw-a'], 'only gw-a answered the command sent to gw-a');
   t.same(repliedBy('to-b-1'), ['gw-b'], 'and only gw-b the one sent to gw-b');
+  t.same(repliedBy('forged-by-a'), [], 'the refused publish never reached gw-b');
+  for (const gw of GATEWAYS) {
+    const h = (await gws.get(gw)!.health()) as unknown as { errors: Record<string, number> };
+    t.equal(h.errors['AFG_E_MQTT_ACL_DENIED'] ?? 0, 0, `${gw} had no publish refused by the ACL (AFG_E_MQTT_ACL_DENIED)`);
+  }
   const audits = await Promise.all(GATEWAYS.map(async (gw) => (await (await fetch(`${await gws.get(gw)!.dashboardUrl}/api/audit?limit=50`)).json()) as { action: string; ok?: boolean; result?: unknown }[]));
   t.equal(audits.map((a) => a.filter((e) => e.action === 'threshold.set').length).join(','), '1,1', 'one threshold change audited on each gateway, its own');
 
@@ -127,7 +151,7 @@ t.test('two gateway processes on one Mosquitto', { skip }, async (t) => {
   t.ok(await waitFor(() => alertsOf(all, 'gw-a').length > nA, 30_000), 'gw-a alerts keep arriving after gw-b died');
   // what a consumer connecting now sees: the retained status of each gateway, its own
   const late: Msg[] = [];
-  const lateClient = await consumer(broker.url, 'late', `afg/v1/${SITE}/+/status`, 4, late);
+  const lateClient = await consumer(broker.url, 'mes', 'late', `afg/v1/${SITE}/+/status`, 4, late);
   t.ok(await waitFor(() => late.length >= 2, 10_000), 'a late subscriber gets a retained status per gateway');
   await new Promise<void>((r) => lateClient.end(true, {}, () => r()));
   t.same(Object.fromEntries(late.filter((m) => m.retain).map((m) => [m.topic, JSON.parse(m.payload).state])), { [`${base('gw-a')}/status`]: 'online', [`${base('gw-b')}/status`]: 'offline' }, 'retained: gw-a online, gw-b offline');
