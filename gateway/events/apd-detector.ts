@@ -98,6 +98,11 @@ export class ApdDetector extends StreamingLabeller {
   private gapStart = -1;
   private gapEnd = -1;
   private gapClass = 0; // 1 blink, 2 filled, 3 loss
+  /** how far the loss starting at lossAt has been scanned, and what was seen in it (a long loss is scanned once, not once per sample) */
+  private lossAt = -1;
+  private lossScan = 0;
+  private lossShut = false;
+  private lossOpen = false;
 
   constructor(opts: { settings?: Partial<ApdSettings>; maxRateHz?: number } = {}) {
     const s: ApdSettings = { ...APD_SETTINGS, ...opts.settings };
@@ -150,6 +155,7 @@ export class ApdDetector extends StreamingLabeller {
     this.runA = this.runEnd = -1;
     this.postUntil = -Infinity;
     this.gapStart = this.gapEnd = -1;
+    this.lossAt = -1;
     if (endOfStream) {
       this.noiseS.reset();
       this.noiseF.reset();
@@ -613,14 +619,21 @@ export class ApdDetector extends StreamingLabeller {
     const { mask, t, lab, closed } = this;
     const s = this.settings;
     if (this.gapStart === g && this.gapEnd >= 0) return this.gapClass;
-    let e = g;
-    let shut = false;
-    let open = false;
+    if (this.lossAt !== g) {
+      this.lossAt = this.lossScan = g;
+      this.lossShut = this.lossOpen = false;
+    }
+    let e = this.lossScan;
+    let shut = this.lossShut;
+    let open = this.lossOpen;
     while (e < this.pPos && lab[e & mask] === L.TrackLoss) {
       if (closed[e & mask] === 1) shut = true;
       else if (this.open[e & mask]! > s.closedOpenness) open = true; // the device says the eye is open
       e++;
     }
+    this.lossScan = e;
+    this.lossShut = shut;
+    this.lossOpen = open;
     if (this.gapStart === g) {
       if (e < this.pPos || ended) this.gapEnd = e;
       return this.gapClass;

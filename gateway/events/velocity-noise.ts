@@ -12,7 +12,7 @@
  * `updateMs` of stream time (the update instants are multiples of updateMs, so they do not depend
  * on batch boundaries). Until `minSamples` speeds have been seen the starting values hold.
  *
- * Cost: O(1) per speed; O(bins) per update (2048 bins, 10 updates per second).
+ * Cost: O(1) per speed; O(bins in use) per update (at most 2048 bins, 10 updates per second).
  *
  * @example
  *   const noise = new VelocityNoise();
@@ -47,6 +47,10 @@ export class VelocityNoise {
   mad = NaN;
   private readonly h = new Float64Array(BINS);
   private readonly cum = new Float64Array(BINS + 1);
+  /** cum[0..cumTo] are summed for this solve (only as far as the thresholds look) */
+  private cumTo = 0;
+  /** highest bin with counts since the reset: the bins above hold zeros, never touched */
+  private topBin = -1;
   private total = 0;
   private seen = 0;
   private nextUpdate = -Infinity;
@@ -76,6 +80,7 @@ export class VelocityNoise {
 
   reset(): void {
     this.h.fill(0);
+    this.topBin = -1;
     this.total = 0;
     this.seen = 0;
     this.nextUpdate = -Infinity;
@@ -94,6 +99,7 @@ export class VelocityNoise {
     }
     let b = (speed / BIN) | 0;
     if (b >= BINS) b = BINS - 1;
+    if (b > this.topBin) this.topBin = b;
     this.h[b]!++;
     this.total++;
     this.seen++;
@@ -105,7 +111,7 @@ export class VelocityNoise {
     if (this.seen >= this.minSamples) this.solve();
     const d = this.decay;
     const h = this.h;
-    for (let i = 0; i < BINS; i++) h[i]! *= d;
+    for (let i = 0; i <= this.topBin; i++) h[i]! *= d;
     this.total *= d;
   }
 
@@ -138,15 +144,24 @@ export class VelocityNoise {
     return this.cum[i]! + (x - i) * this.h[i]!;
   }
 
+  /** sums the cumulative counts up to bin lim, in the same order as a full pass would */
+  private sumTo(lim: number): void {
+    const c = this.cum;
+    const h = this.h;
+    for (let i = this.cumTo; i < lim; i++) c[i + 1] = c[i]! + h[i]!;
+    if (lim > this.cumTo) this.cumTo = lim;
+  }
+
   private solve(): void {
     const c = this.cum;
     c[0] = 0;
-    for (let i = 0; i < BINS; i++) c[i + 1] = c[i]! + this.h[i]!;
+    this.cumTo = 0;
     let pt = this.start;
     let med = NaN;
     let mad = NaN;
     for (let it = 0; it < 50; it++) {
       const lim = Math.min(BINS, Math.max(1, Math.ceil(pt / BIN)));
+      this.sumTo(lim);
       if (!(c[lim]! > 0)) break;
       med = this.quantile(0.5, lim);
       // MAD: the half-width d around the median holding half the sub-threshold counts (bisection)
