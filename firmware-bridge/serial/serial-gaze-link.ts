@@ -228,6 +228,7 @@ export class SerialGazeLink {
   private onPortClosed(port: SerialPort): void {
     if (this.port !== port) return; // closed by close(), or a stale port
     this.port = null;
+    this.decoder.flush(); // unplugged mid-frame: the partial frame is counted now, not when (if ever) the device is back
     this.sup.outage();
     this.lastError = this.lastError ?? 'port closed';
     this.scheduleRetry();
