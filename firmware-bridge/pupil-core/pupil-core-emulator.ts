@@ -72,6 +72,11 @@ export class PupilCoreEmulator {
   private published = 0;
   private requests = 0;
   private sending: Promise<void> = Promise.resolve();
+  /**
+   * Tests: Pupil Remote answers a request with this text instead (a broken or foreign server);
+   * undefined = the normal answer.
+   */
+  answerOverride: ((request: string) => string | undefined) | undefined = undefined;
 
   constructor(opts: PupilCoreEmulatorOptions = {}) {
     const rate = opts.rateHz ?? 120;
@@ -149,12 +154,16 @@ export class PupilCoreEmulator {
 
   /** Publishes one datum (a map, msgpack-encoded) or raw payload bytes under `topic`. */
   publish(topic: string, datum: Record<string, unknown> | Uint8Array): Promise<void> {
+    return this.publishFrames([topic, datum instanceof Uint8Array ? datum : encode(datum)]);
+  }
+
+  /** Publishes one multipart message exactly as given (tests: a wrong number of frames, raw topics). */
+  publishFrames(frames: (string | Uint8Array)[]): Promise<void> {
     const pub = this.pub;
-    if (!pub) return Promise.resolve();
-    const payload = datum instanceof Uint8Array ? datum : encode(datum);
+    if (!pub || frames.length === 0) return Promise.resolve();
     // a Publisher allows one send in flight: chain them
     this.sending = this.sending
-      .then(() => (pub.closed ? undefined : pub.send([topic, payload])))
+      .then(() => (pub.closed ? undefined : pub.send(frames)))
       .then(
         () => {
           this.published++;
@@ -197,7 +206,7 @@ export class PupilCoreEmulator {
           reply = String(this.pupilTime());
           if (this.replyJitterMs > 0) await sleep(this.random() * this.replyJitterMs);
         } else reply = 'Unknown command.';
-        await rep.send(reply);
+        await rep.send(this.answerOverride?.(req) ?? reply);
       }
     } catch {
       // socket closed by stop()

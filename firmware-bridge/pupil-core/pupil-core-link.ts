@@ -222,7 +222,11 @@ export class PupilCoreLink {
     const reply = await this.ask(req, 't');
     const t4Ms = this.now();
     const s = Number(reply);
-    if (reply.trim() === '' || !Number.isFinite(s)) throw new Error(`Pupil Remote answered 't' with ${JSON.stringify(reply.slice(0, 40))}`);
+    if (reply.trim() === '' || !Number.isFinite(s)) {
+      // bad input from the device (counted as such), and the session is restarted like any failure
+      this.opts.errors.count('AFG_E_PUPIL_MESSAGE');
+      throw new Error(`AFG_E_PUPIL_MESSAGE: Pupil Remote answered 't' with ${JSON.stringify(reply.slice(0, 40))}`);
+    }
     const x: PupilTimeExchange = { t1Ms, pupilUs: s * 1e6, t4Ms };
     this.rttMs = t4Ms - t1Ms;
     this.clockOffsetMs = (t1Ms + t4Ms) / 2 - s * 1000;
@@ -241,7 +245,10 @@ export class PupilCoreLink {
       req.connect(`tcp://${this.host}:${this.remotePort}`);
       const portReply = await this.ask(req, 'SUB_PORT');
       const port = Number(portReply);
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`Pupil Remote answered SUB_PORT with ${JSON.stringify(portReply.slice(0, 40))}`);
+      if (portReply.trim() === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
+        this.opts.errors.count('AFG_E_PUPIL_MESSAGE');
+        throw new Error(`AFG_E_PUPIL_MESSAGE: Pupil Remote answered SUB_PORT with ${JSON.stringify(portReply.slice(0, 40))}`);
+      }
       await this.exchangeTime(req);
       if (this.stopped || session !== this.session) return;
       const sub = new zmq.Subscriber({ linger: 0 });

@@ -14,7 +14,7 @@ export const ERROR_CODES = {
   AFG_E_GATT_PAYLOAD: 'A BLE GATT characteristic payload was malformed and was dropped.',
   AFG_E_PMD_PAYLOAD: 'A Polar PMD data frame was malformed and was dropped.',
   AFG_E_GAZEPOINT_RECORD: 'A Gazepoint Open Gaze API line was malformed (garbled, oversized, or a record without a time) and was dropped.',
-  AFG_E_PUPIL_MESSAGE: 'A Pupil Core network-API message was malformed (not a msgpack map, or without norm_pos/confidence/timestamp) and was dropped.',
+  AFG_E_PUPIL_MESSAGE: 'A Pupil Core network-API message was malformed (not a msgpack map, not [topic, payload], or without norm_pos/confidence/timestamp) and was dropped, or Pupil Remote answered SUB_PORT / t with something that is not a port / a time (the session is restarted).',
   AFG_E_DEVICE_IO: 'A device transport failed; it will reconnect with backoff.',
   AFG_E_BLE_UNAVAILABLE: 'Bluetooth is not available on this machine; BLE devices are not started.',
   AFG_E_BLE_MTU: "A Polar sensor refused to stream ECG/ACC because the negotiated BLE ATT MTU is too small for its PMD frames; heart rate keeps flowing. Use an adapter and bindings that negotiate a larger MTU (noble's HCI bindings ask for 256; the Polar SDK asks for 512).",

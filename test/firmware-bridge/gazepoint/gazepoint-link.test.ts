@@ -1,4 +1,5 @@
 import t from 'tap';
+import fc from 'fast-check';
 import { createServer, Socket } from 'node:net';
 import { ErrorCounter } from '../../../gateway/core/errors.ts';
 import { GazepointLink, type GazepointLinkOptions } from '../../../firmware-bridge/gazepoint/gazepoint-link.ts';
@@ -109,6 +110,34 @@ t.test('garbage injected by the server is counted and data keeps flowing', async
   t.equal(link.status().parser.garbled, 3);
   for (let i = 1; i < got.t.length; i++) t.ok(got.t[i]! > got.t[i - 1]!, 'device time increases');
   t.equal(link.status().state, 'connected');
+});
+
+t.test('property: random bytes from the server (any length, NUL, no CRLF, over the line limit) never stall the link; every dropped line is counted', async (t) => {
+  const emu = new GazepointEmulator({ rateHz: 200 });
+  const port = await emu.start();
+  const { link, errors, got } = linkTo(port);
+  t.teardown(async () => {
+    await link.close();
+    await emu.stop();
+  });
+  link.start();
+  await waitFor('first samples', () => got.t.length >= 5);
+  // short bursts, and long ones without a line feed: over the parser's 4096-byte line limit
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 400 }), fc.uint8Array({ minLength: 5000, maxLength: 9000 }).map((b) => b.map((x) => (x === 0x0a ? 0x20 : x)))), async (bytes) => {
+      const before = got.t.length;
+      emu.injectGarbage(bytes);
+      emu.injectGarbage('\r\n'); // the garbage's last line ends; the server's next record is whole
+      await waitFor('records after the garbage', () => got.t.length >= before + 5, 3000);
+      return link.status().state === 'connected';
+    }),
+    { numRuns: 20, seed: 4243 },
+  );
+  const p = link.status().parser;
+  t.equal(errors.get('AFG_E_GAZEPOINT_RECORD'), p.garbled + p.oversized + p.untimed, 'every dropped line counted');
+  t.ok(p.garbled + p.oversized >= 15 && p.oversized > 0, `garbage lines dropped: ${p.garbled} garbled, ${p.oversized} oversized`);
+  t.equal(errors.get('AFG_E_DEVICE_IO'), 0, 'the connection was never given up for bad data');
+  for (let i = 1; i < got.t.length; i++) if (!(got.t[i]! > got.t[i - 1]!)) t.fail(`device time went back at ${i}`);
 });
 
 t.test('server goes away then comes back: the link reconnects with backoff and data flows again', async (t) => {

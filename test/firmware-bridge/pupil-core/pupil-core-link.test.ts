@@ -1,4 +1,5 @@
 import t from 'tap';
+import fc from 'fast-check';
 import * as zmq from 'zeromq';
 import { ErrorCounter } from '../../../gateway/core/errors.ts';
 import type { GazeBatch } from '../../../gateway/core/types.ts';
@@ -134,6 +135,51 @@ t.test('malformed payloads over the wire are counted, and the link keeps flowing
   t.same(r.link.status().decoder.malformed, 2);
   t.same(r.link.status().decoder.missingFields, 1);
   t.same(Array.from(r.batches[0]!.t), [3e6]);
+});
+
+t.test('property: random multipart messages (0-3 extra frames, random bytes) under a gaze topic are counted and never stall the link', async (t) => {
+  const r = await rig(t, { rateHz: 0 });
+  await warmUp(r);
+  let ts = 10;
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 0, maxLength: 3 }), fc.constantFrom('gaze.3d.01.', 'gaze.', 'pupil.0.3d'), async (rest, topic) => {
+      const before = r.samples();
+      await r.emu.publishFrames([topic, ...rest]);
+      ts += 1;
+      await r.emu.publish('gaze.3d.01.', { norm_pos: [0.25, 0.75], confidence: 1, timestamp: ts });
+      await waitFor('the next good datum', () => r.samples() > before, 3000);
+      return r.link.status().state === 'connected';
+    }),
+    { numRuns: 25, seed: 4242 },
+  );
+  const d = r.link.status().decoder;
+  t.equal(r.errors.get('AFG_E_PUPIL_MESSAGE'), d.malformed + d.missingFields, 'every drop counted');
+  t.equal(d.messages, d.gaze + d.pupil + d.malformed + d.missingFields + d.ignoredTopics, 'every message accounted for');
+  t.ok(d.malformed > 0, `some were malformed (${d.malformed})`);
+  t.equal(r.errors.get('AFG_E_DEVICE_IO'), 0, 'no session was torn down for bad data');
+});
+
+t.test('Pupil Remote answering SUB_PORT / t with garbage: AFG_E_PUPIL_MESSAGE counted, the session retried, connects once the answers are sane', async (t) => {
+  const r = await rig(t, { rateHz: 50 });
+  await warmUp(r);
+  await r.link.close();
+  const errors = new ErrorCounter();
+  let samples = 0;
+  const { remotePort } = r.emu.status() as { remotePort: number };
+  const link = new PupilCoreLink({ device: 'pupil-2', remotePort, errors, onBatch: (b) => (samples += b.n), requestTimeoutMs: 300, backoff: { initialMs: 20, maxMs: 80 } });
+  t.teardown(() => link.close());
+  r.emu.answerOverride = (req) => (req === 'SUB_PORT' ? 'Unknown command.' : undefined);
+  link.start();
+  await waitFor('two refused handshakes', () => errors.get('AFG_E_PUPIL_MESSAGE') >= 2);
+  t.match(link.status().lastError, /^AFG_E_PUPIL_MESSAGE: Pupil Remote answered SUB_PORT with "Unknown command\."/);
+  t.equal(errors.get('AFG_E_DEVICE_IO'), 1, 'one outage');
+  r.emu.answerOverride = (req) => (req === 't' ? 'NaN' : undefined);
+  const refusedT = errors.get('AFG_E_PUPIL_MESSAGE');
+  await waitFor('a refused time', () => errors.get('AFG_E_PUPIL_MESSAGE') > refusedT);
+  t.match(link.status().lastError, /answered 't' with "NaN"/);
+  r.emu.answerOverride = undefined;
+  await waitFor('data once Remote answers sanely', () => samples > 10);
+  t.equal(link.status().state, 'connected');
 });
 
 t.test('emulator at rate: low-confidence samples are marked invalid', async (t) => {
