@@ -155,6 +155,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
     const health = (): HealthReport => {
       const reasons: string[] = [];
       if (!sink.connected) reasons.push(`MQTT broker ${brokerUrl} not connected`);
+      if (sink.duplicateOf !== null) reasons.push(`AFG_E_MQTT_DUPLICATE_GATEWAY: another process publishes as ${sink.topics.base}`);
       const nowMs = now();
       if (nowMs - lastTick > 5 * config.tickMs + 1000) reasons.push('pipeline is not ticking');
       const lost = devices.filter((d) => d.status(nowMs).state !== 'connected').map((d) => d.id);

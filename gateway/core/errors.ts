@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   AFG_E_MQTT_COMMAND_INVALID: 'An MQTT command was invalid or unauthorised and was refused.',
   AFG_E_MQTT_AUTH: 'The MQTT broker refused the credentials (username/password, client id or certificate identity); retrying with backoff. Check mqtt.username/password/clientId and the broker\'s ACL.',
   AFG_E_MQTT_TLS: 'The TLS handshake with the MQTT broker failed (untrusted or expired certificate, wrong host name, client certificate refused); retrying with backoff. Check mqtt.tls.',
+  AFG_E_MQTT_DUPLICATE_GATEWAY: "Another process publishes under this gateway's afg/v1/<site>/<gateway>/ topics (the same site and gateway ids): consumers cannot tell the two apart and both act on its commands. Give every gateway its own site/gateway ids.",
   AFG_E_MQTT_ACL_DENIED: 'The MQTT broker\'s ACL refused a publish or subscription of the gateway; the message stays in the outbox.',
   AFG_E_MQTT_COMMAND_UNAUTHORISED: 'An MQTT command came from an unknown actor or with a wrong token and was refused.',
   AFG_E_MQTT_COMMAND_RATE_LIMITED: 'MQTT commands arrived faster than mqtt.commands.maxPerMinute; the excess was refused.',

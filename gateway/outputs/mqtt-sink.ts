@@ -61,7 +61,9 @@ export type MqttMessageHandler = (topic: string, payload: Buffer, packet: IPubli
  * acknowledges and drops a denied publish, which is why the default for a plant broker is 5.)
  *
  * Other outputs of the same connection (command replies) use `publish`; inbound topics
- * (commands, vehicle speed) register with `subscribe`.
+ * (commands, vehicle speed) register with `subscribe`. The sink reads its own `status` topic
+ * too, to find a second process running with the same site and gateway ids
+ * (AFG_E_MQTT_DUPLICATE_GATEWAY, `duplicateOf`).
  *
  * @example
  *   const sink = new MqttSink({ url, site, gateway, version, bus, outbox, errors, toEpochMs });
@@ -95,6 +97,10 @@ export class MqttSink {
   lastErrorCode: ErrorCode | null = null;
   /** failed connection tries since the last CONNACK */
   failedTries = 0;
+  /** startedAt of another process publishing as this gateway (same site and gateway ids), while it is online; else null */
+  duplicateOf: number | null = null;
+  private readonly duplicatesLogged = new Set<number>();
+  private stopping = false;
 
   constructor(opts: MqttSinkOptions) {
     if (!/^(mqtts?|wss?|tcp|ssl):\/\//.test(opts.url)) throw new RangeError(`MQTT url '${opts.url}' must start with mqtt://, mqtts://, ws:// or wss://`);
@@ -173,8 +179,8 @@ export class MqttSink {
   /** Connects (resolves at the first CONNACK, or after `waitMs` either way: the gateway runs on without a broker). */
   async start(waitMs = 3000): Promise<void> {
     this.startedAt = this.now();
-    const status = (state: 'online' | 'offline'): string =>
-      JSON.stringify({ state, site: this.o.site, gateway: this.o.gateway, version: this.o.version, startedAt: state === 'online' ? this.startedAt : null, ts: this.now() } satisfies StatusPayload);
+    const status = (state: 'online' | 'offline'): string => this.statusPayload(state, state === 'online' ? this.startedAt : null);
+    this.subscribe(this.topics.status(), 1, (_topic, payload, packet) => this.watchOwnStatus(payload, packet));
     const client = mqtt.connect(this.conn.url, {
       ...mqttClientOptions(this.conn),
       clientId: this.clientId,
@@ -250,6 +256,7 @@ export class MqttSink {
 
   /** Publishes the offline status, waits for pending PUBACKs up to `timeoutMs`, disconnects. */
   async stop(timeoutMs = 2000): Promise<void> {
+    this.stopping = true;
     for (const u of this.unsubscribe.splice(0)) u();
     if (this.reportTimer) clearInterval(this.reportTimer);
     if (this.reportDue) clearTimeout(this.reportDue);
@@ -272,7 +279,7 @@ export class MqttSink {
     if (client.connected) {
       this.flushOutbox();
       this.publishOutboxReport();
-      const offline = JSON.stringify({ state: 'offline', site: this.o.site, gateway: this.o.gateway, version: this.o.version, startedAt: this.startedAt, ts: this.now() } satisfies StatusPayload);
+      const offline = this.statusPayload('offline', this.startedAt);
       await new Promise<void>((resolve) => {
         // a cleared timer: a pending one would hold the process open after a clean stop
         const timer = setTimeout(resolve, timeoutMs);
@@ -376,6 +383,40 @@ export class MqttSink {
       this.published++;
       void this.o.outbox.ack(e.id);
     });
+  }
+
+  private statusPayload(state: 'online' | 'offline', startedAt: number | null): string {
+    return JSON.stringify({ state, site: this.o.site, gateway: this.o.gateway, version: this.o.version, startedAt, ts: this.now() } satisfies StatusPayload);
+  }
+
+  /**
+   * Two processes with the same site and gateway ids write into one namespace and both act on
+   * its commands, and nothing on the wire tells their messages apart. Each watches its own
+   * status topic: a live `online` with another startedAt is the other process. A retained one is
+   * not proof (it may be this gateway's previous run, before the broker sent its Will), so on
+   * finding the other the gateway says `online` once more: the other one, which may have seen
+   * only that retained status, then finds it too.
+   */
+  private watchOwnStatus(payload: Buffer, packet: IPublishPacket): void {
+    if (packet.retain || this.stopping) return;
+    let s: Partial<StatusPayload>;
+    try {
+      s = JSON.parse(payload.toString('utf8')) as Partial<StatusPayload>;
+    } catch {
+      return;
+    }
+    if (typeof s.startedAt !== 'number' || s.startedAt === this.startedAt) return;
+    if (s.state === 'offline') {
+      if (this.duplicateOf === s.startedAt) this.duplicateOf = null;
+      return;
+    }
+    if (s.state !== 'online') return;
+    this.o.errors.count('AFG_E_MQTT_DUPLICATE_GATEWAY');
+    this.duplicateOf = s.startedAt;
+    if (this.duplicatesLogged.has(s.startedAt)) return;
+    this.duplicatesLogged.add(s.startedAt);
+    this.o.log?.('error', `AFG_E_MQTT_DUPLICATE_GATEWAY: another process publishes as ${this.topics.base} (started at ${new Date(s.startedAt).toISOString()}, this one at ${new Date(this.startedAt ?? 0).toISOString()}); both act on its commands. Give each gateway its own site/gateway ids`);
+    this.client?.publish(this.topics.status(), this.statusPayload('online', this.startedAt), { qos: 1, retain: true });
   }
 
   /** Counts and logs (once per topic per connection) a publish the broker refused; true if it was a refusal. */

@@ -100,7 +100,7 @@ export interface TopicSpec {
 
 /** Every topic the gateway publishes or reserves; docs/mqtt.md is rendered from this table. */
 export const TOPIC_SPECS: readonly TopicSpec[] = [
-  { pattern: 'status', direction: 'out', qos: 1, retain: true, schema: 'StatusPayload', what: 'Gateway status. "online" on every (re)connect; "offline" on a clean stop and, as the MQTT last will, when the connection dies without a DISCONNECT.' },
+  { pattern: 'status', direction: 'out', qos: 1, retain: true, schema: 'StatusPayload', what: 'Gateway status. "online" on every (re)connect; "offline" on a clean stop and, as the MQTT last will, when the connection dies without a DISCONNECT. The gateway reads it too: an "online" from another process (another `startedAt`) means two gateways run with the same site and gateway ids (AFG_E_MQTT_DUPLICATE_GATEWAY, on /health).' },
   { pattern: 'wearers/<wearer>/attention', direction: 'out', qos: 0, retain: false, schema: 'AttentionPayload', what: 'Periodic attention estimate per wearer (pseudonym), at most once per period (default 1 s). Telemetry: not sent while the broker is away.' },
   { pattern: 'wearers/<wearer>/summary', direction: 'out', qos: 1, retain: false, schema: 'AttentionSummaryPayload', what: 'Optional (mqtt.summary.enabled): per wearer per period (default 60 s) the share of time per state and the mean score. Through the outbox as telemetry: dropped first when the outbox is full; de-duplicate on (wearer, from).' },
   { pattern: 'alerts', direction: 'out', qos: 1, retain: false, schema: 'AlertPayload', what: 'Alert episodes, one message per transition (raise, level change, ack, shelve, clear). Through the persisted outbox: at-least-once; de-duplicate on (id, rev).' },

@@ -136,6 +136,7 @@ t.test('two gateway processes on one Mosquitto', { skip }, async (t) => {
   for (const gw of GATEWAYS) {
     const h = (await gws.get(gw)!.health()) as unknown as { errors: Record<string, number> };
     t.equal(h.errors['AFG_E_MQTT_ACL_DENIED'] ?? 0, 0, `${gw} had no publish refused by the ACL (AFG_E_MQTT_ACL_DENIED)`);
+    t.equal(h.errors['AFG_E_MQTT_DUPLICATE_GATEWAY'] ?? 0, 0, `${gw} did not take the other for a second ${gw}`);
   }
   const audits = await Promise.all(GATEWAYS.map(async (gw) => (await (await fetch(`${await gws.get(gw)!.dashboardUrl}/api/audit?limit=50`)).json()) as { action: string; ok?: boolean; result?: unknown }[]));
   t.equal(audits.map((a) => a.filter((e) => e.action === 'threshold.set').length).join(','), '1,1', 'one threshold change audited on each gateway, its own');

@@ -126,6 +126,44 @@ t.test('the last will says offline when the gateway dies without a goodbye', { s
   await outbox.close();
 });
 
+t.test('two processes with the same site and gateway ids (other client ids): each finds the other, AFG_E_MQTT_DUPLICATE_GATEWAY; a restart or another gateway is not one', { skip }, async (t) => {
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const sinkOf = async (gateway: string, clientId: string) => {
+    const errors = new ErrorCounter();
+    const outbox = await Outbox.open({ dir: t.testdir() + `/${clientId}`, errors });
+    const sink = new MqttSink({ url: broker.url, site: 'plant-1', gateway, clientId, version: 'test', bus: new EventBus(), outbox, errors, toEpochMs: (x) => x });
+    await sink.start();
+    return { sink, errors, outbox };
+  };
+  const dup = (e: ErrorCounter) => e.get('AFG_E_MQTT_DUPLICATE_GATEWAY') ?? 0;
+  const a = await sinkOf('gw-a', 'box-1');
+  const other = await sinkOf('gw-b', 'box-2'); // another gateway on the same broker
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(dup(a.errors) + dup(other.errors), 0, 'a different gateway id is no duplicate');
+  // gw-a restarted: the old run stops cleanly, the new one comes up
+  await a.sink.stop();
+  await a.outbox.close();
+  const a2 = await sinkOf('gw-a', 'box-1');
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(dup(a2.errors), 0, "a restart sees its previous run's retained status, not a duplicate");
+  // a second box configured as gw-a too
+  const a3 = await sinkOf('gw-a', 'box-3');
+  await until(() => dup(a2.errors) > 0 && dup(a3.errors) > 0);
+  t.ok(dup(a2.errors) > 0 && dup(a3.errors) > 0, `both count it (${dup(a2.errors)}, ${dup(a3.errors)})`);
+  t.equal(a2.sink.duplicateOf, (a3.sink as unknown as { startedAt: number }).startedAt, 'the older run names the newer');
+  t.equal(a3.sink.duplicateOf, (a2.sink as unknown as { startedAt: number }).startedAt, 'and the newer the older');
+  t.equal(dup(other.errors), 0, 'gw-b is not concerned');
+  // the second box goes away cleanly: the first one is alone again
+  await a3.sink.stop();
+  await until(() => a2.sink.duplicateOf === null);
+  t.equal(a2.sink.duplicateOf, null, "its offline status clears it");
+  for (const x of [a2, other, a3]) {
+    await x.sink.stop();
+    await x.outbox.close();
+  }
+});
+
 const decision = (i: number): Decision => ({ id: `dc-${i}`, kind: 'break', targets: ['op-7f3a'], reason: 'test', inputs: { i }, validUntil: 1_800_000_000_000, state: 'pending' });
 
 t.test('entries left by a previous process are delivered after a restart with no broker in between', { skip }, async (t) => {
