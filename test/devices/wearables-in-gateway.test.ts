@@ -10,6 +10,8 @@ import { FloorState } from '../../dashboard/floor-state.ts';
 import { startGateway } from '../../gateway/app/gateway-app.ts';
 import { validateConfig } from '../../gateway/config/load-config.ts';
 import type { DeviceStatus } from '../../gateway/core/event-bus.ts';
+import { FeatureQuality, type FeatureFrame } from '../../gateway/core/types.ts';
+import { featureIndex } from '../../gateway/features/feature-names.ts';
 import { FakeHciBindings } from '../firmware-bridge/ble/fake-hci-bindings.fixture.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -117,7 +119,13 @@ t.test('a strap and an H10 named in the config, through noble over fake HCI: HR,
   // the strap slips: no contact -> HR unknown (never 0), contact 0 on /metrics
   contact = false;
   await waitFor('no contact reported', () => latest.get('hrs-7f3a')?.contact === 'no_contact');
+  let frame: FeatureFrame | undefined;
+  gw.bus.on('features', (f) => f.wearer === 'op-7f3a' && (frame = f));
   await waitFor('HR unknown without contact', () => floor.wearer('op-7f3a')?.observation?.values['hrBpm'] === null);
+  await waitFor('a feature frame', () => frame !== undefined);
+  const hr = featureIndex('hr_bpm');
+  t.ok(Number.isNaN(frame!.values[hr]!), `the hr_bpm feature is NaN, not 0 (${frame!.values[hr]})`);
+  t.equal(frame!.quality[hr], FeatureQuality.Unknown, 'with quality Unknown');
   const metrics = await (await fetch(`${gw.dashboardUrl}/metrics`)).text();
   t.match(metrics, /afg_device_skin_contact\{device="hrs-7f3a"\} 0/);
 
