@@ -160,3 +160,22 @@ t.test('settings are validated', async (t) => {
   t.throws(() => new ApdDetector({ maxRateHz: 0 }), RangeError);
   t.ok(new ApdDetector().lookAheadMs < 1600, 'the stated look-ahead');
 });
+
+// Known limit (docs/event-detection.md, "Known limits"): on a quiet high-rate tracker (0.01 deg
+// RMS at 1000 Hz, tower-mounted class) the noise-adaptive thresholds settle at ~4 / ~7 deg/s
+// after some seconds of fixation, below the speed of a 10 deg/s pursuit; a saccade into that
+// pursuit then never drops below onset, runs past maxSaccadeMs and the whole pursuit is labelled
+// undefined. Its assertions are visible todos until the saccade run is judged relative to the motion after it.
+const QUIET_TODO = { todo: 'apd labels the saccade and the pursuit undefined: thresholds below pursuit speed (docs/event-detection.md, Known limits)' };
+t.test('quiet 1000 Hz tracker: a saccade into 10 deg/s pursuit after 8 s of fixations', async (t) => {
+  const warm: Segment[] = Array.from({ length: 10 }, (_, i): Segment[] => [{ kind: 'fix', ms: 800 }, { kind: 'sacc', ampDeg: 3 + (i % 4), dirDeg: i * 70 }]).flat();
+  const g = synthesize([...warm, { kind: 'fix', ms: 500 }, { kind: 'sacc', ampDeg: 5, dirDeg: 0 }, { kind: 'pursuit', ms: 800, speedDegS: 10, dirDeg: 0 }, { kind: 'fix', ms: 500 }], { rateHz: 1000, noiseDeg: 0.01, seed: 3 });
+  const lab = label(g);
+  const pursuit = g.spans[g.spans.length - 2]!;
+  let n = 0;
+  let ok = 0;
+  for (let i = 0; i < g.n; i++) if (g.t[i]! > pursuit.from + 100 && g.t[i]! < pursuit.to - 100) (n++, lab[i] === L.Pursuit && ok++);
+  t.ok(ok / n >= 0.9, `pursuit labelled pursuit on ${((100 * ok) / n).toFixed(0)} % of its middle`, QUIET_TODO);
+  const sacc = g.spans[g.spans.length - 3]!;
+  t.ok(runs(lab, g.t).some((r) => r[0] === L.Saccade && Math.abs(r[1] - sacc.from) <= 4), 'the saccade into it is found', QUIET_TODO);
+});
