@@ -260,7 +260,9 @@ export class GazepointLink {
     if (r.tag === 'ACK' && r.id === 'ENABLE_SEND_DATA') this.streaming = r.attrs.STATE === '1';
     if (r.tag === 'NACK' && r.id !== '' && !this.refused.includes(r.id)) {
       this.refused.push(r.id);
-      this.lastError = `server refused ${r.id}`;
+      // once per ID and connection: the data that SET would enable will be missing, say so
+      this.opts.errors.count('AFG_E_GAZEPOINT_REFUSED');
+      this.lastError = `AFG_E_GAZEPOINT_REFUSED: server refused ${r.id}`;
     }
     this.opts.onReply?.(r, this.chunkAt);
   }

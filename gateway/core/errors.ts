@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   AFG_E_GATT_PAYLOAD: 'A BLE GATT characteristic payload was malformed and was dropped.',
   AFG_E_PMD_PAYLOAD: 'A Polar PMD data frame was malformed and was dropped.',
   AFG_E_GAZEPOINT_RECORD: 'A Gazepoint Open Gaze API line was malformed (garbled, oversized, or a record without a time) and was dropped.',
+  AFG_E_GAZEPOINT_REFUSED: 'Gazepoint Control answered a SET of the gateway with NACK (an ID this server or firmware does not support); the fields it enables are missing, the rest streams on.',
   AFG_E_PUPIL_MESSAGE: 'A Pupil Core network-API message was malformed (not a msgpack map, not [topic, payload], or without norm_pos/confidence/timestamp) and was dropped, or Pupil Remote answered SUB_PORT / t with something that is not a port / a time (the session is restarted).',
   AFG_E_DEVICE_IO: 'A device transport failed; it will reconnect with backoff.',
   AFG_E_BLE_UNAVAILABLE: 'Bluetooth is not available on this machine; BLE devices are not started.',

@@ -229,7 +229,7 @@ t.test('the link sends exactly the CRLF-terminated SET commands, ENABLE_SEND_DAT
 t.test('emulator answers an unknown ID with NACK and the link records it', async (t) => {
   const emu = new GazepointEmulator({ rateHz: 50 });
   const port = await emu.start();
-  const { link, got } = linkTo(port, { enable: ['ENABLE_SEND_TIME', 'ENABLE_SEND_POG_FIX', 'ENABLE_SEND_WARP_DRIVE'] });
+  const { link, got, errors } = linkTo(port, { enable: ['ENABLE_SEND_TIME', 'ENABLE_SEND_POG_FIX', 'ENABLE_SEND_WARP_DRIVE'] });
   t.teardown(async () => {
     await link.close();
     await emu.stop();
@@ -237,6 +237,8 @@ t.test('emulator answers an unknown ID with NACK and the link records it', async
   link.start();
   await waitFor('samples', () => got.t.length >= 3);
   t.same(link.status().refused, ['ENABLE_SEND_WARP_DRIVE']);
+  t.equal(errors.get('AFG_E_GAZEPOINT_REFUSED'), 1, 'counted under a stable code');
+  t.match(link.status().lastError, /^AFG_E_GAZEPOINT_REFUSED: server refused ENABLE_SEND_WARP_DRIVE/);
   t.ok(got.pupil.every((p) => Number.isNaN(p)), 'PUPILMM not enabled -> pupil unknown');
 });
 
