@@ -2,11 +2,10 @@ import t from 'tap';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { SerialPort } from 'serialport';
-import { SerialEyeTrackerEmulator, openEmulatorPort, type EmulatorAttachment } from '../../firmware-bridge/emulators/serial-eye-tracker-emulator.ts';
-import type { GazeColumns } from '../../firmware-bridge/serial/protocol.ts';
+import { SerialEyeTrackerEmulator } from '../../firmware-bridge/emulators/serial-eye-tracker-emulator.ts';
 import { PtyPair } from '../firmware-bridge/serial/pty-pair.fixture.ts';
 import { metricValue, spawnGateway, waitFor, writeConfig } from '../helpers/gateway-process.ts';
+import { PlayingSerialDevice } from '../helpers/playing-serial-device.ts';
 import { requireBinary } from '../helpers/system-binary.ts';
 
 // Issue 10 §4 "a device unplugged mid-frame", at the gateway level: `afg start` reads a serial
@@ -17,63 +16,6 @@ import { requireBinary } from '../helpers/system-binary.ts';
 // with no frame lost to bytes glued across the unplug (no CRC/COBS error).
 const skip = requireBinary('socat');
 const DEVICE = 'et-7f3a';
-
-function cols(n: number, t0Us: number): GazeColumns {
-  const c: GazeColumns = { n, t: new Float64Array(n), x: new Float32Array(n), y: new Float32Array(n), pupil: new Float32Array(n), openness: new Float32Array(n), valid: new Uint8Array(n) };
-  for (let i = 0; i < n; i++) {
-    c.t[i] = t0Us + (i * 1e6) / 120;
-    c.x[i] = Math.sin((t0Us / 1e6 + i / 120) * 2) * 5;
-    c.y[i] = 1;
-    c.pupil[i] = 3.5;
-    c.openness[i] = 0.85;
-    c.valid[i] = 1;
-  }
-  return c;
-}
-
-/** The device: HELLO at attach, then 12 samples (one frame) every 100 ms of its clock. */
-class PlayingDevice {
-  private port: SerialPort | null = null;
-  private att: EmulatorAttachment | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private simUs = 0;
-  sent = 0;
-  constructor(private readonly emu: SerialEyeTrackerEmulator, private readonly t0: number) {}
-  async plugIn(devPath: string): Promise<void> {
-    const port = await openEmulatorPort(devPath);
-    port.on('error', () => undefined); // the PTY vanishes on unplug: expected
-    this.port = port;
-    this.att = this.emu.attach(port, () => (performance.now() - this.t0) * 1000);
-  }
-  play(): void {
-    this.timer = setInterval(() => void this.frame(12), 100);
-  }
-  pause(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-  async frame(n: number): Promise<void> {
-    const bytes = this.emu.gaze(cols(n, this.simUs));
-    this.simUs += (n * 1e6) / 120;
-    await this.att!.write(bytes).catch(() => undefined);
-    this.sent += n;
-  }
-  /** The first `share` of one gaze frame's bytes, and no more: the cable is pulled after this. */
-  async partialFrame(share: number): Promise<number> {
-    const bytes = this.emu.gaze(cols(12, this.simUs));
-    this.simUs += 1e5;
-    const cut = Math.floor(bytes.length * share);
-    await this.att!.write(bytes.subarray(0, cut));
-    return cut;
-  }
-  async unplugged(): Promise<void> {
-    this.pause();
-    this.att?.detach();
-    const p = this.port;
-    this.port = null;
-    if (p?.isOpen) await new Promise<void>((r) => p.close(() => r()));
-  }
-}
 
 t.test('serial eye tracker unplugged mid-frame: the partial frame is counted, not decoded; reconnect and data flows again', { skip }, async (t) => {
   const dir = t.testdir();
@@ -100,7 +42,7 @@ t.test('serial eye tracker unplugged mid-frame: the partial frame is counted, no
   };
   const linkState = async () => ((await gw.health())?.deviceLinks as { device: string; state: string }[] | undefined)?.find((d) => d.device === DEVICE)?.state;
 
-  const dev = new PlayingDevice(new SerialEyeTrackerEmulator({ deviceId: 'ET-7F3A', sampleRateHz: 120 }), performance.now());
+  const dev = new PlayingSerialDevice(new SerialEyeTrackerEmulator({ deviceId: 'ET-7F3A', sampleRateHz: 120 }), performance.now());
   t.teardown(() => dev.unplugged());
   await dev.plugIn(pty.dev);
   dev.play();
