@@ -31,6 +31,8 @@ export interface MosquittoOptions {
   acl?: string;
   /** also log notices (connects, disconnects, ACL denials) */
   verbose?: boolean;
+  /** more mosquitto.conf(5) lines, after the rest (a bridge: `connection`, `address`, `topic` ...) */
+  extraConfig?: readonly string[];
 }
 
 /**
@@ -76,6 +78,8 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   }
   lines.push('persistence false', 'max_queued_messages 0', 'max_inflight_messages 0', 'set_tcp_nodelay true', 'log_dest stderr', 'log_type error', 'log_type warning');
   if (opts.verbose) lines.push('log_type notice', 'log_type information', 'log_type debug');
+  // bridge sections come last: the lines after `connection` belong to that bridge
+  if (opts.extraConfig) lines.push(...opts.extraConfig);
   writeFileSync(conf, `${lines.join('\n')}\n`);
   if (userInfo().uid === 0) {
     try {
