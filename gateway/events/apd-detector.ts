@@ -130,7 +130,8 @@ export class ApdDetector extends StreamingLabeller {
     this.pTX = new Float64Array(c);
     this.pY = new Float64Array(c);
     this.pTY = new Float64Array(c);
-    this.noiseS = new VelocityNoise({ k: s.noiseK, memoryMs: s.noiseMemoryMs });
+    // the floors guard the saccade thresholds (smoothed speed); the fine speed's noise sets the PSO's end and stays unfloored
+    this.noiseS = new VelocityNoise({ k: s.noiseK, memoryMs: s.noiseMemoryMs, minOnset: s.minOnsetDegS, minPeak: s.minPeakDegS });
     this.noiseF = new VelocityNoise({ k: s.noiseK, memoryMs: s.noiseMemoryMs });
   }
 

@@ -20,6 +20,13 @@ export const APD_SETTINGS = {
   // --- saccades (Nyström & Holmqvist 2010, thresholds as in REMoDNaV, Dar et al. 2021) --------
   /** onset threshold = median + k MAD of the speed, peak threshold = median + 2k MAD */
   noiseK: 5,
+  /** deg/s, the peak threshold never falls below Olsen's (2012) I-VT saccade threshold, 30 deg/s,
+   *  and the onset threshold never below half of it (the onset/peak ratio k / 2k above): on a
+   *  quiet tracker (0.01 deg RMS at 1000 Hz) the noise alone would put them at ~4 / ~7 deg/s,
+   *  below pursuit speeds, and a saccade into pursuit would never end (docs/event-detection.md,
+   *  Known limits). On Lund 2013 (SMI, 500 Hz) the adaptive values lie above these nearly always */
+  minPeakDegS: 30,
+  minOnsetDegS: 15,
   /** ms, memory of the speed histogram behind the thresholds */
   noiseMemoryMs: 10_000,
   /** ms, the onset lies at most this far before the peak-threshold crossing */

@@ -35,6 +35,9 @@ export interface VelocityNoiseOptions {
   initialPeak?: number;
   /** ms of data the starting values are worth: the estimate from T ms of data gets weight T / (T + priorMs) */
   priorMs?: number;
+  /** deg/s: the thresholds never fall below these, however quiet the tracker (default 0: no floor) */
+  minOnset?: number;
+  minPeak?: number;
 }
 
 export class VelocityNoise {
@@ -61,6 +64,8 @@ export class VelocityNoise {
   private readonly minSamples: number;
   private readonly init: [number, number];
   private readonly priorMs: number;
+  private readonly minOnset: number;
+  private readonly minPeak: number;
   private firstT = NaN;
   private lastT = NaN;
 
@@ -72,6 +77,9 @@ export class VelocityNoise {
     this.minSamples = o.minSamples ?? 25;
     this.init = [o.initialOnset ?? 30, o.initialPeak ?? 60];
     this.priorMs = o.priorMs ?? 500;
+    this.minOnset = o.minOnset ?? 0;
+    this.minPeak = o.minPeak ?? 0;
+    if (!(this.minOnset >= 0 && this.minPeak >= 0 && Number.isFinite(this.minOnset) && Number.isFinite(this.minPeak))) throw new RangeError('VelocityNoise minOnset and minPeak must be finite and >= 0');
     for (const [name, v] of [['k', this.k], ['startDegS', this.start], ['updateMs', this.updateMs], ['memoryMs', memory]] as const) if (!(v > 0)) throw new RangeError(`VelocityNoise ${name} must be positive`);
     this.decay = Math.exp(-this.updateMs / memory);
     this.onset = this.init[0];
@@ -184,8 +192,8 @@ export class VelocityNoise {
       this.mad = mad;
       const span = this.lastT - this.firstT;
       const w = this.priorMs > 0 ? span / (span + this.priorMs) : 1;
-      this.onset = w * (med + this.k * mad) + (1 - w) * this.init[0];
-      this.peak = w * (med + 2 * this.k * mad) + (1 - w) * this.init[1];
+      this.onset = Math.max(this.minOnset, w * (med + this.k * mad) + (1 - w) * this.init[0]);
+      this.peak = Math.max(this.minPeak, w * (med + 2 * this.k * mad) + (1 - w) * this.init[1]);
     }
   }
 }

@@ -161,21 +161,35 @@ t.test('settings are validated', async (t) => {
   t.ok(new ApdDetector().lookAheadMs < 1600, 'the stated look-ahead');
 });
 
-// Known limit (docs/event-detection.md, "Known limits"): on a quiet high-rate tracker (0.01 deg
-// RMS at 1000 Hz, tower-mounted class) the noise-adaptive thresholds settle at ~4 / ~7 deg/s
-// after some seconds of fixation, below the speed of a 10 deg/s pursuit; a saccade into that
-// pursuit then never drops below onset, runs past maxSaccadeMs and the whole pursuit is labelled
-// undefined. Its assertions are visible todos until the saccade run is judged relative to the motion after it.
-const QUIET_TODO = { todo: 'apd labels the saccade and the pursuit undefined: thresholds below pursuit speed (docs/event-detection.md, Known limits)' };
-t.test('quiet 1000 Hz tracker: a saccade into 10 deg/s pursuit after 8 s of fixations', async (t) => {
+// A quiet high-rate tracker (0.01 deg RMS at 1000 Hz, tower-mounted class): after some seconds
+// of fixation the noise alone would put the thresholds at ~4 / ~7 deg/s, below a pursuit's
+// speed, and a saccade into the pursuit would never end (it and the pursuit became undefined).
+// The floors (Olsen's 30 deg/s for the peak, half of it for the onset) keep pursuit up to
+// ~15 deg/s right; faster pursuit after a saccade still is not (docs/event-detection.md, Known
+// limits), pinned as a visible todo.
+function quietPursuit(speedDegS: number) {
   const warm: Segment[] = Array.from({ length: 10 }, (_, i): Segment[] => [{ kind: 'fix', ms: 800 }, { kind: 'sacc', ampDeg: 3 + (i % 4), dirDeg: i * 70 }]).flat();
-  const g = synthesize([...warm, { kind: 'fix', ms: 500 }, { kind: 'sacc', ampDeg: 5, dirDeg: 0 }, { kind: 'pursuit', ms: 800, speedDegS: 10, dirDeg: 0 }, { kind: 'fix', ms: 500 }], { rateHz: 1000, noiseDeg: 0.01, seed: 3 });
+  const g = synthesize([...warm, { kind: 'fix', ms: 500 }, { kind: 'sacc', ampDeg: 5, dirDeg: 0 }, { kind: 'pursuit', ms: 800, speedDegS, dirDeg: 0 }, { kind: 'fix', ms: 500 }], { rateHz: 1000, noiseDeg: 0.01, seed: 3 });
   const lab = label(g);
   const pursuit = g.spans[g.spans.length - 2]!;
   let n = 0;
   let ok = 0;
   for (let i = 0; i < g.n; i++) if (g.t[i]! > pursuit.from + 100 && g.t[i]! < pursuit.to - 100) (n++, lab[i] === L.Pursuit && ok++);
-  t.ok(ok / n >= 0.9, `pursuit labelled pursuit on ${((100 * ok) / n).toFixed(0)} % of its middle`, QUIET_TODO);
   const sacc = g.spans[g.spans.length - 3]!;
-  t.ok(runs(lab, g.t).some((r) => r[0] === L.Saccade && Math.abs(r[1] - sacc.from) <= 4), 'the saccade into it is found', QUIET_TODO);
+  return { share: ok / n, saccade: runs(lab, g.t).some((r) => r[0] === L.Saccade && Math.abs(r[1] - sacc.from) <= 4) };
+}
+
+t.test('quiet 1000 Hz tracker: a saccade into 5, 10 or 14 deg/s pursuit after 8 s of fixations', async (t) => {
+  for (const speed of [5, 10, 14]) {
+    const r = quietPursuit(speed);
+    t.ok(r.share >= 0.9, `${speed} deg/s: pursuit labelled pursuit on ${(100 * r.share).toFixed(0)} % of its middle`);
+    t.ok(r.saccade, `${speed} deg/s: the saccade into it is found`);
+  }
+});
+
+t.test('quiet 1000 Hz tracker: a saccade into 20 deg/s pursuit', async (t) => {
+  const todo = { todo: 'onset floor 15 deg/s < pursuit: the saccade and the pursuit become undefined (docs/event-detection.md, Known limits)' };
+  const r = quietPursuit(20);
+  t.ok(r.share >= 0.9, `pursuit labelled pursuit on ${(100 * r.share).toFixed(0)} % of its middle`, todo);
+  t.ok(r.saccade, 'the saccade into it is found', todo);
 });
