@@ -78,13 +78,27 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
   };
   try {
-    const store = await GatewayStore.open({ dir: dataDir });
+    const errors = new ErrorCounter();
+    let storeFailing = false;
+    const store = await GatewayStore.open({
+      dir: dataDir,
+      onIo: (state, err) => {
+        if (state === 'recovered') {
+          storeFailing = false;
+          log.info('the store can write to disk again');
+        } else {
+          errors.count('AFG_E_STORE_IO');
+          if (storeFailing) return; // one log line per episode
+          storeFailing = true;
+          log.error(`AFG_E_STORE_IO: the store cannot write ${path.join(dataDir, 'afg-store.json')} (${err?.message ?? 'unknown error'}); its state is kept in memory and written whole at the next change and at stop; free disk space`);
+        }
+      },
+    });
     cleanup.push(() => store.close());
 
     const scenario = config.simulation.enabled && config.simulation.scenario ? await loadScenario(path.resolve(o.baseDir, config.simulation.scenario)) : null;
     if (scenario) config = applyScenarioFloor(config, scenario);
 
-    const errors = new ErrorCounter();
     const metrics = createGatewayMetrics();
     errors.onCount((code) => metrics.errors.inc({ code }));
     const bus = new EventBus();

@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   AFG_E_SPARKPLUG_BUFFER_FULL: 'The Sparkplug edge node buffered more historical metric changes than sparkplug.maxHistorical while offline; the oldest were dropped.',
   AFG_E_SPARKPLUG_COMMAND_INVALID: 'A Sparkplug NCMD/DCMD could not be decoded or named no writable metric and was ignored.',
   AFG_E_STORE_CORRUPT: 'The store file is corrupt; a backup was kept and the start was stopped.',
+  AFG_E_STORE_IO: 'The store file could not be written (full disk?); the store keeps its state in memory and writes it whole at the next change and at stop.',
   AFG_E_MODEL_LOAD: 'A model file cannot be read or onnxruntime cannot load it.',
   AFG_E_MODEL_MANIFEST: 'models/manifest.json is missing, invalid, or has no entry for the configured model.',
   AFG_E_MODEL_MISMATCH: "A model's inputs, outputs or features do not match its manifest entry (or this gateway).",

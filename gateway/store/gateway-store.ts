@@ -81,8 +81,12 @@ export class GatewayStore {
   private readonly flushMs: number;
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
+  private readonly onIo: ((state: 'failing' | 'recovered', err?: Error) => void) | undefined;
+  private failing = false;
+  /** failed writes since open */
+  writeErrors = 0;
 
-  private constructor(file: string, db: Low<StoreData>, opts: { maxClearedAlerts: number; maxAudit: number; maxEffects: number; maxSettledDecisions: number; flushMs: number }) {
+  private constructor(file: string, db: Low<StoreData>, opts: { maxClearedAlerts: number; maxAudit: number; maxEffects: number; maxSettledDecisions: number; flushMs: number; onIo?: (state: 'failing' | 'recovered', err?: Error) => void }) {
     this.file = file;
     this.db = db;
     this.maxClearedAlerts = opts.maxClearedAlerts;
@@ -90,9 +94,14 @@ export class GatewayStore {
     this.maxEffects = opts.maxEffects;
     this.maxSettledDecisions = opts.maxSettledDecisions;
     this.flushMs = opts.flushMs;
+    this.onIo = opts.onIo;
   }
 
-  static async open(opts: { dir: string; file?: string; maxClearedAlerts?: number; maxAudit?: number; maxEffects?: number; maxSettledDecisions?: number; flushMs?: number }): Promise<GatewayStore> {
+  /**
+   * `onIo` is told of every failed write (with the cause) and when one succeeds again; the state
+   * stays in memory meanwhile and each write is of the whole file.
+   */
+  static async open(opts: { dir: string; file?: string; maxClearedAlerts?: number; maxAudit?: number; maxEffects?: number; maxSettledDecisions?: number; flushMs?: number; onIo?: (state: 'failing' | 'recovered', err?: Error) => void }): Promise<GatewayStore> {
     await mkdir(opts.dir, { recursive: true });
     const file = path.join(opts.dir, opts.file ?? 'afg-store.json');
     const db = new Low<StoreData>(new JSONFile<StoreData>(file), structuredClone(EMPTY));
@@ -118,6 +127,7 @@ export class GatewayStore {
       maxEffects: opts.maxEffects ?? 20000,
       maxSettledDecisions: opts.maxSettledDecisions ?? 5000,
       flushMs: opts.flushMs ?? 1000,
+      ...(opts.onIo ? { onIo: opts.onIo } : {}),
     });
   }
 
@@ -182,7 +192,23 @@ export class GatewayStore {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    this.writing = this.writing.then(() => this.db.write());
+    // a failed write must not poison the chain: every later write is of the whole state anyway
+    // (seen: one ENOSPC and the store never wrote again, silently)
+    this.writing = this.writing
+      .catch(() => undefined)
+      .then(() => this.db.write())
+      .then(
+        () => {
+          if (this.failing) this.onIo?.('recovered');
+          this.failing = false;
+        },
+        (err: unknown) => {
+          this.writeErrors++;
+          this.failing = true;
+          this.onIo?.('failing', err as Error);
+          throw err;
+        },
+      );
     await this.writing;
   }
 
