@@ -70,7 +70,7 @@ export const DeviceStatusSchema = Type.Object({
   transport: Type.String(),
   state: Type.String(),
   lastSeen: Nullable(Type.Number()),
-  rateHz: Type.Number(),
+  rateHz: Nullable(Type.Number()),
   validity: Type.Number(),
   battery: Nullable(Type.Number()),
   errors: Type.Record(Type.String(), Type.Number()),
@@ -83,7 +83,7 @@ export const DeviceStatusSchema = Type.Object({
       crcErrors: Nullable(Type.Number()),
       inputErrors: Type.Number(),
       reconnects: Type.Number(),
-      /** BLE wearables: achieved and started rate per stream (hr, rr, ecg, acc) */
+      /** Polar wearables: achieved and started rate per PMD stream (ecg, acc) */
       streams: Type.Optional(Type.Record(Type.String(), Type.Object({ rateHz: Type.Number(), nominalRateHz: Nullable(Type.Number()) }))),
     }),
   ),

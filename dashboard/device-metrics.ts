@@ -22,7 +22,7 @@ export function attachDeviceMetrics(registry: Registry, bus: EventBus): () => vo
   // a series of its own (also in afg_device_errors_total{code="AFG_E_FRAME_CRC"}): a CRC rate is
   // the one figure that tells a bad cable or baud rate from a bad firmware, so alerting rules use it
   const crc = new Counter({ name: 'afg_device_crc_errors_total', help: 'Serial frames of a device that failed their CRC-16 (only links with our CRC)', labelNames: ['device'], registers: [registry] });
-  const streamRate = new Gauge({ name: 'afg_device_stream_rate_hz', help: 'Achieved rate of each stream of a multi-stream device (BLE: hr, rr, ecg, acc), last second', labelNames: ['device', 'stream'], registers: [registry] });
+  const streamRate = new Gauge({ name: 'afg_device_stream_rate_hz', help: 'Achieved rate of each PMD stream of a Polar wearable (ecg, acc), last second; never RR or heart-rate notification rates (they would be the heart rate)', labelNames: ['device', 'stream'], registers: [registry] });
   const streamNominal = new Gauge({ name: 'afg_device_stream_nominal_rate_hz', help: 'Rate a device stream was started at (Polar PMD ECG/ACC); absent when the stream has none or is not running', labelNames: ['device', 'stream'], registers: [registry] });
   const reconnects = new Counter({ name: 'afg_device_reconnects_total', help: 'Links re-established after the first', labelNames: ['device'], registers: [registry] });
   const contact = new Gauge({ name: 'afg_device_skin_contact', help: 'HR straps: 1 skin contact, 0 no contact (absent when unknown or not reported)', labelNames: ['device'], registers: [registry] });

@@ -31,7 +31,7 @@ export function createGatewayMetrics(registry = new Registry()) {
     wearers: new Gauge({ name: 'afg_wearers', help: 'Wearers by current state', labelNames: ['state'], registers: [registry] }),
     deviceUp: new Gauge({ name: 'afg_device_connected', help: '1 while the device link is connected and delivering', labelNames: ['device', 'kind'], registers: [registry] }),
     deviceBattery: new Gauge({ name: 'afg_device_battery_percent', help: 'Battery level reported by the device (absent when unknown)', labelNames: ['device'], registers: [registry] }),
-    deviceRate: new Gauge({ name: 'afg_device_sample_rate_hz', help: 'Achieved sample rate of the device link', labelNames: ['device'], registers: [registry] }),
+    deviceRate: new Gauge({ name: 'afg_device_sample_rate_hz', help: 'Achieved sample rate of the device link (absent for heart-rate wearables, whose rate would be the heart rate; Polar ECG/ACC: afg_device_stream_rate_hz)', labelNames: ['device'], registers: [registry] }),
     attach(bus: EventBus): void {
       bus.on('alert', (a) => m.alerts.inc({ kind: a.kind, level: String(a.level) }));
       // wearers per state: moved between labels when a wearer's state changes (O(1) per estimate)
@@ -50,7 +50,8 @@ export function createGatewayMetrics(registry = new Registry()) {
         m.deviceUp.set({ device: d.device, kind: d.kind }, d.state === 'connected' ? 1 : 0);
         if (d.battery === null) m.deviceBattery.remove({ device: d.device });
         else m.deviceBattery.set({ device: d.device }, d.battery);
-        m.deviceRate.set({ device: d.device }, d.rateHz);
+        if (d.rateHz === null) m.deviceRate.remove({ device: d.device });
+        else m.deviceRate.set({ device: d.device }, d.rateHz);
       });
     },
   };

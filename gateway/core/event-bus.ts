@@ -17,7 +17,7 @@ export interface DeviceSignalQuality {
   /** links re-established after the first */
   reconnects: number;
   /**
-   * devices with several streams (BLE wearables: hr, rr, ecg, acc): each stream's achieved rate
+   * Polar wearables: each PMD stream's (ecg, acc) achieved rate
    * over the last second and the rate it was started at (null where the stream has none, e.g.
    * heart-rate notifications)
    */
@@ -35,8 +35,12 @@ export interface DeviceStatus {
   transport: string;
   state: 'connecting' | 'connected' | 'sensor_lost' | 'disconnected' | 'error';
   lastSeen: number | null;
-  /** achieved sample rate, Hz */
-  rateHz: number;
+  /**
+   * achieved sample rate, Hz; null for heart-rate wearables: a strap may notify once per beat,
+   * so its only rate would be the heart rate, which must not leave the box (a Polar's ECG/ACC
+   * rates are in quality.streams)
+   */
+  rateHz: number | null;
   /** share of valid samples in the last window, 0..1 */
   validity: number;
   battery: number | null;

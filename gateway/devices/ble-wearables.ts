@@ -113,7 +113,7 @@ export class BleWearables {
       poll: () => undefined,
       status(nowMs: number): DeviceStatus {
         const s = transport.status(device.id)[0];
-        const { rateHz, validity } = linkHealth.read(nowMs);
+        const { validity } = linkHealth.read(nowMs);
         const silent = linkHealth.lastSeen !== null && nowMs - linkHealth.lastSeen > device.silenceTimeoutMs;
         return {
           device: device.id,
@@ -122,7 +122,7 @@ export class BleWearables {
           transport: 'ble',
           state: s ? (s.state === 'connected' && silent ? 'sensor_lost' : STATE[s.state]) : 'error',
           lastSeen: linkHealth.lastSeen,
-          rateHz,
+          rateHz: null, // see DeviceStatus.rateHz
           validity,
           battery: s?.battery ?? null,
           errors: errors.snapshot() as Record<string, number>,

@@ -50,9 +50,12 @@ export class LinkHealth {
    */
   status(
     nowMs: number,
-    link: { device: string; wearer: string; kind: string; transport: string; silentAfterMs: number; battery: number | null; errors: Record<string, number>; detail?: string; quality?: DeviceSignalQuality; contact?: SkinContact | null },
+    link: { device: string; wearer: string; kind: string; transport: string; silentAfterMs: number; battery: number | null; errors: Record<string, number>; detail?: string; quality?: DeviceSignalQuality; contact?: SkinContact | null; publishRate?: boolean },
   ): DeviceStatus {
-    const { rateHz, validity } = this.read(nowMs);
+    const read = this.read(nowMs);
+    const validity = read.validity;
+    // heart-rate wearables: their only rate may be the heart rate (DeviceStatus.rateHz)
+    const rateHz = link.publishRate === false ? null : read.rateHz;
     const silent = this.lastSeen === null || nowMs - this.lastSeen > link.silentAfterMs;
     const out: DeviceStatus = { device: link.device, wearer: link.wearer, kind: link.kind, transport: link.transport, state: silent ? 'sensor_lost' : 'connected', lastSeen: this.lastSeen, rateHz, validity, battery: link.battery, errors: link.errors };
     if (link.detail !== undefined) out.detail = link.detail;

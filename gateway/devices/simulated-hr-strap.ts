@@ -6,7 +6,6 @@ import type { ErrorCounter } from '../core/errors.ts';
 import { LinkHealth, type BatchSink, type DeviceRuntime } from './device-runtime.ts';
 import { skinContact } from './skin-contact.ts';
 import { DeviceErrorCounter } from './device-errors.ts';
-import { bleStreams, StreamRates } from './stream-rates.ts';
 
 /**
  * An emulated standard Heart Rate Service strap: the simulator's beats become 0x2A37
@@ -22,7 +21,6 @@ export class SimulatedHrStrap implements DeviceRuntime {
   private readonly sim: SignalSimulator;
   private readonly strap: HrsStrapEmulator;
   private readonly health = new LinkHealth();
-  private readonly rates = new StreamRates();
   private readonly errors: DeviceErrorCounter;
   private readonly sink: BatchSink;
   private readonly t0: number;
@@ -53,13 +51,11 @@ export class SimulatedHrStrap implements DeviceRuntime {
       if (rr) this.sink(this.wearer, rr);
       // like BleWearables: validity = a usable heart rate (contact, not 0 bpm)
       this.health.batch(nowMs, 1, Number.isNaN(hr.bpm[0]!) ? 0 : 1);
-      this.rates.batch('hr', nowMs, 1);
-      if (rr) this.rates.batch('rr', nowMs, rr.n);
     }
   }
 
   status(nowMs: number): DeviceStatus {
-    return this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 5000, battery: 90, errors: this.errors.snapshot() as Record<string, number>, detail: this.lastContact === -1 ? 'waiting for a measurement' : this.lastContact === 1 ? 'no skin contact' : 'skin contact', quality: { nominalRateHz: null, droppedFrames: null, crcErrors: null, inputErrors: this.errors.inputErrors(), reconnects: 0, streams: bleStreams(this.rates.read(nowMs), { ecg: null, acc: null }) }, contact: skinContact(this.lastContact) });
+    return this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 5000, battery: 90, errors: this.errors.snapshot() as Record<string, number>, detail: this.lastContact === -1 ? 'waiting for a measurement' : this.lastContact === 1 ? 'no skin contact' : 'skin contact', quality: { nominalRateHz: null, droppedFrames: null, crcErrors: null, inputErrors: this.errors.inputErrors(), reconnects: 0 }, contact: skinContact(this.lastContact), publishRate: false });
   }
 
   async stop(): Promise<void> {}

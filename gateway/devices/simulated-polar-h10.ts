@@ -93,7 +93,7 @@ export class SimulatedPolarH10 implements DeviceRuntime {
   }
 
   status(nowMs: number): DeviceStatus {
-    const st = this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 5000, battery: 95, errors: this.errors.snapshot() as Record<string, number>, detail: `ECG ${ECG_HZ} Hz + ACC 200 Hz, clock drift ${this.sync.driftPpm.toFixed(1)} ppm`, quality: { nominalRateHz: null, droppedFrames: this.pmd.droppedFrames, crcErrors: null, inputErrors: this.errors.inputErrors(), reconnects: 0, streams: bleStreams(this.rates.read(nowMs), this.streaming ? { ecg: ECG_HZ, acc: 200 } : { ecg: null, acc: null }) }, contact: skinContact(this.lastContact) });
+    const st = this.health.status(nowMs, { device: this.id, wearer: this.wearer, kind: this.kind, transport: this.transport, silentAfterMs: 5000, battery: 95, errors: this.errors.snapshot() as Record<string, number>, detail: `ECG ${ECG_HZ} Hz + ACC 200 Hz, clock drift ${this.sync.driftPpm.toFixed(1)} ppm`, quality: { nominalRateHz: null, droppedFrames: this.pmd.droppedFrames, crcErrors: null, inputErrors: this.errors.inputErrors(), reconnects: 0, streams: bleStreams(this.rates.read(nowMs), this.streaming ? { ecg: ECG_HZ, acc: 200 } : { ecg: null, acc: null }) }, contact: skinContact(this.lastContact), publishRate: false });
     if (st.state === 'connected' && !this.streaming) st.state = 'error';
     return st;
   }

@@ -37,11 +37,16 @@ export class StreamRates {
   }
 }
 
-/** Each stream's achieved rate, with the rate a PMD stream was started at; a started stream shows even before its first frame. */
+/**
+ * Each stream's achieved rate, with the rate a PMD stream was started at; a started stream shows
+ * even before its first frame. Only the PMD streams, which run at a rate the gateway chose: RR
+ * intervals per second are beats per second, i.e. the heart rate, and a strap may notify once per
+ * beat, so neither may reach /metrics or MQTT (dashboard/device-metrics.ts).
+ */
 export function bleStreams(rates: Partial<Record<Stream, number>>, streaming: { ecg: number | null; acc: number | null }): Record<string, { rateHz: number; nominalRateHz: number | null }> {
   const out: Record<string, { rateHz: number; nominalRateHz: number | null }> = {};
-  for (const k of ['hr', 'rr', 'ecg', 'acc'] as const) {
-    const nominal = k === 'ecg' || k === 'acc' ? streaming[k] : null;
+  for (const k of ['ecg', 'acc'] as const) {
+    const nominal = streaming[k];
     const rate = rates[k];
     if (rate !== undefined || nominal !== null) out[k] = { rateHz: rate ?? 0, nominalRateHz: nominal };
   }

@@ -88,7 +88,7 @@ export const DeviceStatusPayload = Type.Object(
     transport: Type.String(),
     state: Type.Union(['connecting', 'connected', 'sensor_lost', 'disconnected', 'error'].map((s) => Type.Literal(s))),
     lastSeen: Type.Union([Type.Integer(), Type.Null()], { description: 'epoch ms' }),
-    rateHz: Type.Number(),
+    rateHz: Type.Union([Type.Number(), Type.Null()], { description: 'achieved sample rate, Hz; null for heart-rate wearables (their notification rate may be the heart rate; Polar ECG/ACC rates are in quality.streams)' }),
     validity: Type.Number({ minimum: 0, maximum: 1 }),
     battery: Type.Union([Type.Number(), Type.Null()]),
     errors: Type.Record(Type.String(), Type.Integer()),
@@ -105,7 +105,7 @@ export const DeviceStatusPayload = Type.Object(
           reconnects: Type.Integer({ minimum: 0, description: 'links re-established after the first' }),
           streams: Type.Optional(
             Type.Record(Type.String(), Type.Object({ rateHz: Type.Number({ minimum: 0 }), nominalRateHz: Type.Union([Type.Number(), Type.Null()]) }, { additionalProperties: false }), {
-              description: 'BLE wearables: achieved rate (last second) and started rate of each stream (hr, rr, ecg, acc)',
+              description: 'Polar wearables: achieved rate (last second) and started rate of each PMD stream (ecg, acc); never heart-rate or RR rates (they would be the heart rate)',
             }),
           ),
         },

@@ -121,7 +121,7 @@ t.test('serial over a PTY: CRC errors and lost frames per device; HELLO geometry
   t.equal(e.series('afg_device_errors_total', 'device="et-q",code="AFG_E_FRAME_CRC"'), 1);
   t.equal(e.series('afg_device_validity_ratio'), st.validity);
   t.equal(e.series('afg_device_sample_rate_hz'), st.rateHz, 'the achieved rate');
-  t.ok(st.rateHz > 0, `achieved rate ${st.rateHz} Hz`);
+  t.ok(st.rateHz !== null && st.rateHz > 0, `achieved rate ${st.rateHz} Hz`);
   t.match(e.link, { state: 'connected', rateHz: st.rateHz, validity: st.validity, quality: { nominalRateHz: 120, droppedFrames: 2, crcErrors: 1, inputErrors: 1 } }, '/health');
   t.match(e.api, { rateHz: st.rateHz, quality: { crcErrors: 1, droppedFrames: 2 } }, '/api/gateway (the dashboard)');
 });
@@ -145,14 +145,14 @@ t.test('Gazepoint over TCP: lost records (CNT gaps) and bad lines per device', a
   t.match(s, { state: 'connected', transport: 'tcp', battery: null, quality: { crcErrors: null, reconnects: 0 } });
   const before = samples;
   await waitFor('data keeps flowing after the bad line', () => samples > before + 10);
-  await waitFor('a whole second of rate', () => rt.status(now()).rateHz > 0);
+  await waitFor('a whole second of rate', () => (rt.status(now()).rateHz ?? 0) > 0);
   const st = rt.status(now());
   const e = await throughEndpoints(t, st);
   t.equal(e.series('afg_device_dropped_frames_total'), 3);
   t.equal(e.series('afg_device_errors_total', 'device="gp-q",code="AFG_E_GAZEPOINT_RECORD"'), 1);
   t.equal(e.series('afg_device_crc_errors_total'), undefined, 'no CRC on this transport: no series, not a 0');
   t.equal(e.series('afg_device_sample_rate_hz'), st.rateHz);
-  t.ok(st.rateHz > 30 && st.rateHz < 90, `achieved rate ${st.rateHz} Hz of a 60 Hz emulator`);
+  t.ok(st.rateHz !== null && st.rateHz > 30 && st.rateHz < 90, `achieved rate ${st.rateHz} Hz of a 60 Hz emulator`);
   t.match(e.link, { rateHz: st.rateHz, validity: st.validity, quality: { droppedFrames: 3, crcErrors: null, inputErrors: 1 } });
   t.match(e.api, { quality: { droppedFrames: 3, inputErrors: 1 } });
 });
@@ -175,17 +175,17 @@ t.test('Pupil Core over ZMQ: a malformed message is counted on its device; dropp
   t.match(s.quality, { droppedFrames: null, crcErrors: null });
   const before = samples;
   await waitFor('data keeps flowing', () => samples > before + 10);
-  await waitFor('a whole second of rate', () => rt.status(now()).rateHz > 0);
+  await waitFor('a whole second of rate', () => (rt.status(now()).rateHz ?? 0) > 0);
   const st = rt.status(now());
   const e = await throughEndpoints(t, st);
   t.equal(e.series('afg_device_errors_total', 'device="pc-q",code="AFG_E_PUPIL_MESSAGE"'), 1);
   t.equal(e.series('afg_device_dropped_frames_total'), undefined, 'not observable: no series');
   t.equal(e.series('afg_device_sample_rate_hz'), st.rateHz);
-  t.ok(st.rateHz > 30 && st.rateHz < 90, `achieved rate ${st.rateHz} Hz of a 60 Hz emulator`);
+  t.ok(st.rateHz !== null && st.rateHz > 30 && st.rateHz < 90, `achieved rate ${st.rateHz} Hz of a 60 Hz emulator`);
   t.match(e.link, { rateHz: st.rateHz, quality: { droppedFrames: null, inputErrors: 1 } });
 });
 
-t.test('BLE: a standard strap and a Polar H10 through noble (fake HCI): rate and validity of the heart-rate stream, each stream\'s rate, PMD gaps, bad payloads', async (t) => {
+t.test('BLE: a standard strap and a Polar H10 through noble (fake HCI): validity of the heart-rate measurements, no rate that would be the heart rate, PMD stream rates and gaps, bad payloads', async (t) => {
   const bindings = new FakeHciBindings();
   bindings.add({ uuid: 'u-s', address: 'aa:bb:cc:dd:ee:01', localName: 'HRM-Pro:42', serviceUuids: ['180d'], mtu: 23, services: { '180d': [{ uuid: '2a37', properties: ['notify'] }] } });
   const h10 = new PolarH10Emulator();
@@ -228,7 +228,7 @@ t.test('BLE: a standard strap and a Polar H10 through noble (fake HCI): rate and
   const ecgFrames: Uint8Array[] = [];
   const pump = setInterval(() => {
     k++;
-    bindings.notifyValue('u-s', '180d', '2a37', encodeHeartRateMeasurement({ bpm: 72, contact: k % 2 === 0 ? 1 : 2, energyKj: null, rr1024: [] }));
+    bindings.notifyValue('u-s', '180d', '2a37', encodeHeartRateMeasurement({ bpm: 72, contact: k % 2 === 0 ? 1 : 2, energyKj: null, rr1024: k % 2 === 0 ? [] : [850] }));
     bindings.notifyValue('u-h', '180d', '2a37', encodeHeartRateMeasurement({ bpm: 65, contact: 2, energyKj: null, rr1024: [] }));
     if (k % 2 === 0) {
       // 65 samples = half a second of ECG, one frame
@@ -246,24 +246,27 @@ t.test('BLE: a standard strap and a Polar H10 through noble (fake HCI): rate and
   const s = strap.status(now());
   const p = pol.status(now());
   clearInterval(pump);
-  t.ok(s.rateHz >= 2 && s.rateHz <= 6, `strap: ${s.rateHz} heart-rate measurements/s (4 sent a second)`);
+  t.equal(s.rateHz, null, 'no device rate for a heart-rate strap: notifying once per beat, its rate would be the heart rate');
   t.ok(s.validity >= 0.3 && s.validity <= 0.7, `strap validity ${s.validity}: every other measurement without contact`);
-  t.match(s.quality, { droppedFrames: null, crcErrors: null, inputErrors: 1, streams: { hr: { nominalRateHz: null } } });
+  t.match(s.quality, { droppedFrames: null, crcErrors: null, inputErrors: 1 });
+  t.same(s.quality!.streams, {}, 'no RR or notification rate per stream: RR intervals per second would be the heart rate');
   t.same(s.errors, { AFG_E_GATT_PAYLOAD: 1 });
   t.ok(p.quality!.streams!['ecg']!.rateHz > 60 && p.quality!.streams!['ecg']!.rateHz < 200, `H10 ECG achieved ${p.quality!.streams!['ecg']!.rateHz} Hz`);
-  t.match(p.quality, { droppedFrames: 1, streams: { ecg: { nominalRateHz: 130 }, acc: { rateHz: 0, nominalRateHz: 200 }, hr: { nominalRateHz: null } } }, 'a lost PMD frame; ACC started but silent shows 0, not absent');
-  t.ok(p.rateHz >= 2 && p.rateHz <= 6 && p.validity === 1, `H10 device rate ${p.rateHz} Hz / validity ${p.validity}: its heart-rate measurements, not ECG + ACC mixed in`);
+  t.match(p.quality, { droppedFrames: 1, streams: { ecg: { nominalRateHz: 130 }, acc: { rateHz: 0, nominalRateHz: 200 } } }, 'a lost PMD frame; ACC started but silent shows 0, not absent');
+  t.equal(p.rateHz, null, 'nor for the H10: its fixed-rate streams are ECG and ACC, above');
+  t.equal(p.validity, 1, 'H10 validity: its heart-rate measurements (all with contact), not ECG + ACC mixed in');
 
   const e = await throughEndpoints(t, s);
-  t.equal(e.series('afg_device_sample_rate_hz'), s.rateHz);
+  t.equal(e.series('afg_device_sample_rate_hz'), undefined, 'no rate series for a strap');
   t.equal(e.series('afg_device_validity_ratio'), s.validity);
   t.equal(e.series('afg_device_errors_total', 'device="hrs-q",code="AFG_E_GATT_PAYLOAD"'), 1);
-  t.match(e.link, { kind: 'hrs-strap', rateHz: s.rateHz, validity: s.validity, mtu: 23, quality: { inputErrors: 1 } });
+  t.match(e.link, { kind: 'hrs-strap', rateHz: null, validity: s.validity, mtu: 23, quality: { inputErrors: 1 } });
   const ep = await throughEndpoints(t, p);
   t.equal(ep.series('afg_device_dropped_frames_total'), 1);
   t.equal(ep.series('afg_device_stream_rate_hz', 'device="h10-q",stream="ecg"'), p.quality!.streams!['ecg']!.rateHz);
   t.equal(ep.series('afg_device_stream_nominal_rate_hz', 'device="h10-q",stream="ecg"'), 130);
-  t.equal(ep.series('afg_device_stream_nominal_rate_hz', 'device="h10-q",stream="hr"'), undefined, 'heart-rate notifications have no nominal rate');
+  t.notMatch(ep.metrics, /stream="(rr|hr)"/, 'no RR or heart-rate stream rate on /metrics');
+  t.same(Object.keys(p.quality!.streams!).sort(), ['acc', 'ecg']);
   t.match(ep.link, { mtu: 232, quality: { droppedFrames: 1, streams: { ecg: { nominalRateHz: 130 } } } });
   t.match(ep.api, { quality: { streams: { ecg: { nominalRateHz: 130 } } } }, 'the dashboard API keeps the stream rates');
 });
