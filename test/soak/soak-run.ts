@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SerialEyeTrackerEmulator } from '../../firmware-bridge/emulators/serial-eye-tracker-emulator.ts';
@@ -38,8 +38,10 @@ export interface SoakSummary {
   /** replugs after which gaze from the serial tracker reached the pipeline again */
   reconnected: number;
   alerts: { raised: number; delivered: number; duplicates: number; pendingAtEnd: number; lost: string[]; outOfOrder: number };
-  memory: { samples: number; rssStartMB: number; rssEndMB: number; rssMaxMB: number; rssSlopeMBPerMin: number; heapStartMB: number; heapEndMB: number; heapSlopeMBPerMin: number; maxSlopeMBPerMin: number };
+  memory: { samples: number; byMinute: { minute: number; rssMB: number; heapMB: number }[]; rssStartMB: number; rssEndMB: number; rssMaxMB: number; rssSlopeMBPerMin: number; heapStartMB: number; heapEndMB: number; heapSlopeMBPerMin: number; maxSlopeMBPerMin: number };
   outboxMaxDepth: number;
+  /** size of afg-store.json at the end: alert episodes with their history are kept (up to store bounds) */
+  storeFileMB: number;
   errors: Record<string, number>;
   exitCode: number | string;
   failures: string[];
@@ -222,6 +224,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
       floors.push({ t: w[2]!.t, rss: Math.min(...w.map((x) => x.rss)), heap: Math.min(...w.map((x) => x.heap)) });
     }
     const minutes = floors.map((s) => s.t / 60);
+    // per minute of the whole run (warm-up included): the least RSS and heap seen, to tell a
+    // structure filling up to its bound from a leak
+    const byMinute: { minute: number; rssMB: number; heapMB: number }[] = [];
+    for (const s of mem) {
+      const minute = Math.floor(s.t / 60);
+      const row = byMinute.find((r) => r.minute === minute) ?? byMinute[byMinute.push({ minute, rssMB: Infinity, heapMB: Infinity }) - 1]!;
+      if (Number.isFinite(s.rss)) row.rssMB = Math.min(row.rssMB, Math.round(s.rss));
+      if (Number.isFinite(s.heap)) row.heapMB = Math.min(row.heapMB, Math.round(s.heap));
+    }
     const rssSlope = slope(minutes, floors.map((s) => s.rss));
     const heapSlope = slope(minutes, floors.map((s) => s.heap));
     if (!(rssSlope <= o.maxSlopeMBPerMin)) failures.push(`RSS grows ${rssSlope.toFixed(2)} MB/min after warm-up (bound ${o.maxSlopeMBPerMin})`);
@@ -236,6 +247,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
       alerts: { raised: raised.size, delivered: ledger.unique().length, duplicates: ledger.raw.length - ledger.unique().length, pendingAtEnd: pending.size, lost, outOfOrder },
       memory: {
         samples: fit.length,
+        byMinute,
         rssStartMB: r2(fit[0]?.rss ?? NaN),
         rssEndMB: r2(fit.at(-1)?.rss ?? NaN),
         rssMaxMB: r2(Math.max(...mem.map((s) => s.rss).filter(Number.isFinite))),
@@ -246,6 +258,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
         maxSlopeMBPerMin: o.maxSlopeMBPerMin,
       },
       outboxMaxDepth,
+      storeFileMB: r2(fileBytes(path.join(dataDir, 'afg-store.json')) / MB),
       errors,
       exitCode,
       failures,
@@ -256,14 +269,23 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   }
 }
 
+function fileBytes(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return NaN;
+  }
+}
+
 /** The summary as lines for a person. */
 export function formatSoakSummary(s: SoakSummary): string[] {
   const m = s.memory;
   return [
     `soak ${s.minutes} min, ${s.wearers} wearers + 1 serial tracker: ${s.failures.length ? 'FAILED' : 'passed'}`,
     `  broker restarts ${s.brokerRestarts}, tracker unplugs ${s.unplugs} (back after ${s.reconnected})`,
-    `  alerts: ${s.alerts.raised} revisions raised, ${s.alerts.delivered} delivered (${s.alerts.duplicates} duplicates de-duplicated), ${s.alerts.pendingAtEnd} pending at the end, ${s.alerts.lost.length} lost, ${s.alerts.outOfOrder} out of order; outbox max depth ${s.outboxMaxDepth}`,
+    `  alerts: ${s.alerts.raised} revisions raised, ${s.alerts.delivered} delivered (${s.alerts.duplicates} duplicates de-duplicated), ${s.alerts.pendingAtEnd} pending at the end, ${s.alerts.lost.length} lost, ${s.alerts.outOfOrder} out of order; outbox max depth ${s.outboxMaxDepth}; store file ${s.storeFileMB} MB at the end`,
     `  memory after warm-up (${m.samples} samples, fitted on 10 s floors): RSS ${m.rssStartMB} -> ${m.rssEndMB} MB (max ${m.rssMaxMB}), slope ${m.rssSlopeMBPerMin} MB/min; heap used ${m.heapStartMB} -> ${m.heapEndMB} MB, slope ${m.heapSlopeMBPerMin} MB/min (bound ${m.maxSlopeMBPerMin} MB/min each)`,
+    `  least RSS / heap used per minute (MB): ${m.byMinute.map((r) => `${r.minute}: ${r.rssMB}/${r.heapMB}`).join(', ')}`,
     `  errors counted: ${Object.entries(s.errors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
     ...s.failures.map((f) => `  !! ${f}`),
   ];
