@@ -22,6 +22,13 @@ export function signalText(d: DeviceStatusJson): string {
   return parts.join(', ');
 }
 
+/** The link's rate; heart-rate wearables have none (it would be the heart rate), a Polar shows its ECG stream's. */
+export function rateText(d: DeviceStatusJson): string {
+  if (d.rateHz !== null) return `${fmtNum(d.rateHz, 0)} Hz`;
+  const ecg = d.quality?.streams?.['ecg'];
+  return ecg ? `ECG ${fmtNum(ecg.rateHz, 0)} Hz` : '—';
+}
+
 export function batteryText(d: DeviceStatusJson): string {
   if (d.battery === null) return '—';
   return `${d.battery < LOW_BATTERY ? '▲ ' : ''}${Math.round(d.battery)} %`;
@@ -43,7 +50,7 @@ export function deviceRow(d: DeviceStatusJson): HTMLTableRowElement {
     el('td', { class: 'dev-state', text: DEVICE_STATE_TEXT[d.state] ?? d.state, title: d.detail ?? '' }),
     el('td', { class: 'battery', text: batteryText(d) }),
     el('td', { class: 'contact', text: contactText(d) }),
-    el('td', { text: `${fmtNum(d.rateHz, 0)} Hz` }),
+    el('td', { text: rateText(d) }),
     el('td', { class: 'signal', text: signalText(d) }),
     el('td', { class: 'seen', text: fmtAge(d.lastSeen) }),
   );

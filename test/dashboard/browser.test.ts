@@ -225,12 +225,12 @@ t.test('device health: battery, state and rate of each link, live', { skip }, as
   const problems = await watch(page);
   await page.goto(h.url);
   await page.locator('#live', { hasText: 'Live' }).waitFor({ timeout: 10_000 });
-  h.bus.emit('device', { ...device('h10-19c2', 'connected'), wearer: 'dr-19c2', kind: 'polar-h10', battery: 12, rateHz: 331, validity: 1 });
+  h.bus.emit('device', { ...device('h10-19c2', 'connected'), wearer: 'dr-19c2', kind: 'polar-h10', battery: 12, rateHz: null, validity: 1, quality: { nominalRateHz: null, droppedFrames: 0, crcErrors: null, inputErrors: 0, reconnects: 0, streams: { ecg: { rateHz: 130.2, nominalRateHz: 130 }, acc: { rateHz: 200, nominalRateHz: 200 } } } });
   h.bus.emit('device', { ...device('et-7f3a', 'sensor_lost'), wearer: 'op-7f3a', battery: null });
   const h10 = page.locator('[data-device="h10-19c2"]');
   await h10.waitFor({ timeout: 5000 });
   const cells = await h10.locator('td').allTextContents();
-  t.same(cells.slice(0, 7), ['h10-19c2 (polar-h10)', 'dr-19c2', 'connected', '▲ 12 %', '', '331 Hz', '100 % valid'], 'low battery marked with a symbol, not colour alone');
+  t.same(cells.slice(0, 7), ['h10-19c2 (polar-h10)', 'dr-19c2', 'connected', '▲ 12 %', '', 'ECG 130 Hz', '100 % valid'], 'low battery marked with a symbol, not colour alone');
   t.match(cells[7], / ago$/, 'last seen as an age');
   const lost = page.locator('[data-device="et-7f3a"]');
   await lost.waitFor({ timeout: 5000 });
