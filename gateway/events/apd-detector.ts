@@ -1,4 +1,5 @@
 import { APD_SETTINGS, type ApdSettings } from './apd-settings.ts';
+import { BlinkEvidence } from './blink-evidence.ts';
 import { EventLabel as L } from './event-labels.ts';
 import { slopeOver, windowEnd, windowStart, type SlopeOut, type SlopeRing } from './local-slope.ts';
 import { StreamingLabeller } from './streaming-labeller.ts';
@@ -23,7 +24,7 @@ const SLOW = 8;
  *   spirit of Larsson et al. 2015, who classify intersaccadic intervals by their movement;
  *   REMoDNaV's pursuit velocity threshold);
  * - blinks: a loss of 20-500 ms with eyelid artefacts (non-fixation motion) at its edge, or
- *   openness reported closed; the artefacts around it (up to 150 ms before, 300 ms after)
+ *   openness reported closed (the rule shared with eye-events: blink-evidence.ts); the artefacts around it (up to 150 ms before, 300 ms after)
  *   belong to the blink; other losses are track loss (or, up to 75 ms inside a fixation, filled:
  *   Olsen 2012).
  *
@@ -103,6 +104,7 @@ export class ApdDetector extends StreamingLabeller {
   private lossScan = 0;
   private lossShut = false;
   private lossOpen = false;
+  private readonly blinkEvidence: BlinkEvidence;
 
   constructor(opts: { settings?: Partial<ApdSettings>; maxRateHz?: number } = {}) {
     const s: ApdSettings = { ...APD_SETTINGS, ...opts.settings };
@@ -114,6 +116,7 @@ export class ApdDetector extends StreamingLabeller {
     if (!(maxRate > 0)) throw new RangeError('apd: maxRateHz must be positive');
     super(Math.ceil((maxRate * (lookAhead + 200)) / 1000) + 64);
     this.settings = s;
+    this.blinkEvidence = new BlinkEvidence({ minGapMs: s.blinkMinGapMs, maxGapMs: s.blinkMaxGapMs });
     this.lookAheadMs = lookAhead;
     this.closedOpenness = s.closedOpenness;
     this.ring = { t: this.t, x: this.x, y: this.y, ok: this.ok, mask: this.mask };
@@ -660,8 +663,7 @@ export class ApdDetector extends StreamingLabeller {
     const dur = (after >= 0 ? t[after & mask]! : NaN) - tBefore; // NaN at the stream's edges
     const lid = (l: number): boolean => l === L.Saccade || l === L.Pso || l === L.Pursuit || l === L.Undefined || l === L.Blink;
     let c = 3;
-    if (shut) c = 1;
-    else if (!open && (lid(lb) || lid(la)) && dur >= s.blinkMinGapMs && dur <= s.blinkMaxGapMs) c = 1;
+    if (this.blinkEvidence.isBlink(dur, shut, open, lid(lb), lid(la))) c = 1;
     else if (lb === L.Fixation && la === L.Fixation && dur <= s.gapFillMs) c = 2;
     this.setGap(g, e, c);
     return c;

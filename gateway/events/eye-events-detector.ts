@@ -1,5 +1,6 @@
 import { AfgError, type ErrorCounter } from '../core/errors.ts';
 import type { AsyncGazeEventDetector } from './async-event-detector.ts';
+import { BlinkEvidence } from './blink-evidence.ts';
 import { EventLabel } from './event-labels.ts';
 import { EYE_EVENTS_CHANNELS, EYE_EVENTS_GRID_MS, EYE_EVENTS_PAD, EyeEventsFeatureStream } from './eye-events-features.ts';
 import { EYE_EVENTS_CLASSES, EYE_EVENTS_K } from './eye-events-model.ts';
@@ -16,6 +17,16 @@ export const EYE_EVENTS_DETECTOR_SETTINGS = {
   maxBatch: 64,
   /** ms, a loss at least this long is track loss, never a blink (blinks last 100-400 ms, Caffier et al. 2003, Eur J Appl Physiol 89:319; the apd detector's bound) */
   maxBlinkGapMs: 500,
+  /** ms, a shorter loss is a tracker dropout, not a lid closure (apd's blinkMinGapMs) */
+  blinkMinGapMs: 20,
+  /** ms, tracked samples the model calls blink are blink only this close before a loss that is one: lid closing takes ~100 ms (apd's blinkBeforeMs) */
+  blinkBeforeMs: 150,
+  /** ms, ... or this close after it: reopening is slower, ~200-300 ms (Evinger et al. 1991, Invest Ophthalmol Vis Sci 32:387; apd's blinkAfterMs) */
+  blinkAfterMs: 300,
+  /** ms, the eyelid artefact at a loss's edge is the gaze speed over this much tracked gaze next to it (Olsen 2012's I-VT velocity window) */
+  lidWindowMs: 20,
+  /** deg/s, ... at least this fast: no fixation moves so (apd's saccade-onset floor: half of Olsen 2012's 30 deg/s I-VT threshold, NH2010's onset/peak ratio) */
+  lidSpeedDegS: 15,
   /** ms, a loss this short inside what the model calls fixation is fixation (I-VT gap fill-in, Olsen 2012, Tobii white paper) */
   gapFillMs: 75,
   /** openness at or below this is a closed eye, a blink whatever the model says (P80: >= 80 % closed) */
@@ -25,6 +36,16 @@ export const EYE_EVENTS_DETECTOR_SETTINGS = {
 } as const;
 
 export type EyeEventsDetectorSettings = { -readonly [K in keyof typeof EYE_EVENTS_DETECTOR_SETTINGS]: number };
+
+/**
+ * ms after its sample by which every label is final: labelLatencyMs outside tracker gaps; a
+ * tracked sample the model calls blink waits for a loss up to blinkBeforeMs later to end (or to
+ * reach maxBlinkGapMs) and for the model's view of the sample after it (labelLatencyMs), plus
+ * two grid steps of rounding to the nearest step.
+ */
+export function eyeEventsLookAheadMs(s: Pick<EyeEventsDetectorSettings, 'maxBlinkGapMs' | 'blinkBeforeMs'>, labelLatencyMs: number): number {
+  return s.blinkBeforeMs + s.maxBlinkGapMs + labelLatencyMs + 2 * EYE_EVENTS_GRID_MS;
+}
 
 /** The part of EyeEventsModel the detector uses (a test may pass another engine). */
 export interface EyeEventsEngine {
@@ -44,6 +65,21 @@ const GAP_ENDED = 1;
 const GAP_LONG = 2;
 /** still open when the stream ended: nothing says the eye opened again */
 const GAP_UNFINISHED = 3;
+
+/** gapLid bits: whether the tracked sample at each edge of a loss is known, and moves as no fixation does */
+const LID_BEFORE_KNOWN = 1;
+const LID_BEFORE = 2;
+const LID_AFTER_KNOWN = 4;
+const LID_AFTER = 8;
+const LID_KNOWN = LID_BEFORE_KNOWN | LID_AFTER_KNOWN;
+
+/** gap verdicts */
+const UNKNOWN = -1;
+const NOT_BLINK = 0;
+const BLINK = 1;
+
+/** tracked samples remembered for the edge motion before a loss (128 ms at 2000 Hz) */
+const RING = 256;
 
 const CLASS_LABELS = Uint8Array.from(EYE_EVENTS_CLASSES.map((c) => c.label));
 const C_FIXATION = 0;
@@ -104,13 +140,31 @@ class Stream {
   sKind = new Uint8Array(1024);
   sGap = new Int32Array(1024);
   lastT = -Infinity;
-  // gaps (runs of lost input samples)
+  // gaps (runs of lost input samples), by absolute index from gapBase
   gapPrevT: number[] = [];
   gapState: number[] = [];
   gapDur: number[] = [];
+  /** grid step of the tracked sample before / after the gap (-1: none, or not yet) */
+  gapPrevStep: number[] = [];
+  gapNextStep: number[] = [];
+  /** LID_* bits */
+  gapLid: number[] = [];
+  /** 1 once a sample of the gap reported the eye closed / open */
+  gapShut: number[] = [];
+  gapOpen: number[] = [];
   gapBase = 0;
   openGap = -1;
   lastValidT = NaN;
+  lastValidStep = -1;
+  /** the last tracked samples (t, x, y), a ring; trackedCount counts them all, runFrom is where the current tracked run began */
+  readonly ring = new Float64Array(3 * RING);
+  trackedCount = 0;
+  runFrom = 0;
+  /** the gap whose after-edge motion is being measured (-1: none), from the first tracked sample after it */
+  afterGap = -1;
+  afterFrom = 0;
+  /** grid step where the last released blink loss ended */
+  blinkEndStep = -Infinity;
 
   constructor(maxBracketMs: number, private readonly pastSteps: number) {
     this.fs = new EyeEventsFeatureStream((_k, f) => {
@@ -154,21 +208,32 @@ class Stream {
  * The learned eye-movement event detector: gaze -> 2 ms grid features (eye-events-features.ts)
  * -> the eye-events ONNX model over windows of `chunkSteps` steps with the model's past and
  * future context around them -> per-sample labels. Track loss is handled outside the model and
- * explicitly: a lost sample is a blink only where the model says blink AND the loss is shorter
- * than maxBlinkGapMs (known once it ends); a loss that does not end within maxBlinkGapMs, or is
- * still open when the stream ends, is track loss throughout; a short loss the model calls
- * fixation is filled as fixation (gapFillMs); anything else lost is track loss. A closed eye
- * reported by the device (openness) is a blink.
+ * explicitly, because missing data is not a state of a person and the model, trained where the
+ * tracker lost the eye almost only in blinks (Lund 2013), calls any loss a blink:
+ * - a lost sample is a blink only where the model says blink AND the loss has the evidence of
+ *   blink-evidence.ts (the rule apd uses): blinkMinGapMs..maxBlinkGapMs long with eyelid
+ *   artefacts at an edge — the tracked gaze within lidWindowMs of it moving at lidSpeedDegS or
+ *   more —, or a closed eye reported (then a blink whatever the model says);
+ * - a loss that does not end within maxBlinkGapMs, or is still open when the stream ends, is
+ *   track loss throughout; a short loss the model calls fixation is filled as fixation
+ *   (gapFillMs); anything else lost is track loss;
+ * - a tracked sample the model calls blink stays blink only within blinkBeforeMs before or
+ *   blinkAfterMs after a loss that is a blink (the lid artefacts); elsewhere it gets the model's
+ *   most probable other class;
+ * - a closed eye reported by the device (openness) is a blink.
  *
  * Latency: a label is final gridMs x (chunkSteps + futureSteps) after its sample (158 ms with
  * the defaults and the 1.0.0 model), except in a tracker gap, whose samples wait until it ends
- * or reaches maxBlinkGapMs; `lookAheadMs` is the larger of the two.
+ * (and the model has seen the sample after it) or reaches maxBlinkGapMs, and tracked samples the
+ * model calls blink, which wait for a loss within blinkBeforeMs to be judged; `lookAheadMs`
+ * bounds both (eyeEventsLookAheadMs: 812 ms with the defaults).
  *
  * Model runs that fail label their windows Undefined and count AFG_E_EYE_EVENTS_RUN; the stream
  * keeps going.
  *
  * Cost: O(1) feature work per grid step; one model window per chunkSteps steps, of
- * chunkSteps + pastSteps + futureSteps steps.
+ * chunkSteps + pastSteps + futureSteps steps; O(samples in lidWindowMs) per loss edge and
+ * O(samples in blinkBeforeMs) per tracked sample the model calls blink.
  *
  * @example
  *   const det = new EyeEventsDetector(await EyeEventsModel.load());
@@ -183,6 +248,7 @@ export class EyeEventsDetector implements AsyncGazeEventDetector {
   private readonly engine: EyeEventsEngine;
   private readonly errors: ErrorCounter | undefined;
   private readonly windowSteps: number;
+  private readonly evidence: BlinkEvidence;
   private streams: Stream[] = [];
   private out = new Uint8Array(1024);
   private outHead = 0;
@@ -202,13 +268,19 @@ export class EyeEventsDetector implements AsyncGazeEventDetector {
     if (!(s.maxBlinkGapMs > 0 && s.maxBlinkGapMs <= 10_000)) throw new RangeError(`maxBlinkGapMs must be within (0, 10000] ms (got ${s.maxBlinkGapMs})`);
     if (!(s.gapFillMs >= 0 && s.gapFillMs <= s.maxBlinkGapMs)) throw new RangeError(`gapFillMs must be within 0..maxBlinkGapMs (got ${s.gapFillMs})`);
     if (!(s.closedOpenness >= 0 && s.closedOpenness < 1)) throw new RangeError(`closedOpenness must be within [0, 1) (got ${s.closedOpenness})`);
+    if (!(s.blinkMinGapMs >= 0 && s.blinkMinGapMs <= s.maxBlinkGapMs)) throw new RangeError(`blinkMinGapMs must be within 0..maxBlinkGapMs (got ${s.blinkMinGapMs})`);
+    if (!(s.blinkBeforeMs >= 0 && s.blinkBeforeMs <= 1000)) throw new RangeError(`blinkBeforeMs must be within 0..1000 ms (got ${s.blinkBeforeMs})`);
+    if (!(s.blinkAfterMs >= 0 && s.blinkAfterMs <= 1000)) throw new RangeError(`blinkAfterMs must be within 0..1000 ms (got ${s.blinkAfterMs})`);
+    if (!(s.lidWindowMs > 0 && s.lidWindowMs <= 100)) throw new RangeError(`lidWindowMs must be within (0, 100] ms (got ${s.lidWindowMs})`);
+    if (!(s.lidSpeedDegS > 0 && s.lidSpeedDegS <= 1000)) throw new RangeError(`lidSpeedDegS must be within (0, 1000] deg/s (got ${s.lidSpeedDegS})`);
     if (!(Number.isInteger(engine.pastSteps) && engine.pastSteps >= 0 && Number.isInteger(engine.futureSteps) && engine.futureSteps >= 0)) throw new RangeError('the engine must state its past and future context in whole steps');
     this.settings = s;
     this.engine = engine;
     this.errors = o.errors;
     this.windowSteps = engine.pastSteps + s.chunkSteps + engine.futureSteps;
     this.labelLatencyMs = EYE_EVENTS_GRID_MS * (s.chunkSteps + engine.futureSteps);
-    this.lookAheadMs = Math.max(this.labelLatencyMs, s.maxBlinkGapMs) + EYE_EVENTS_GRID_MS;
+    this.lookAheadMs = eyeEventsLookAheadMs(s, this.labelLatencyMs);
+    this.evidence = new BlinkEvidence({ minGapMs: s.blinkMinGapMs, maxGapMs: s.maxBlinkGapMs });
   }
 
   get pending(): number {
@@ -247,9 +319,20 @@ export class EyeEventsDetector implements AsyncGazeEventDetector {
           const gi = st.openGap - st.gapBase;
           if (st.gapState[gi] === GAP_OPEN) st.gapState[gi] = GAP_ENDED;
           st.gapDur[gi] = t - st.gapPrevT[gi]!;
+          st.gapNextStep[gi] = step;
           st.openGap = -1;
+          this.closeAfterEdge(st); // a tracked run shorter than the window: what it has
+          st.afterGap = gi + st.gapBase;
+          st.afterFrom = st.trackedCount;
+          st.runFrom = st.trackedCount;
         }
+        const r = 3 * (st.trackedCount++ % RING);
+        st.ring[r] = t;
+        st.ring[r + 1] = x;
+        st.ring[r + 2] = y;
+        if (st.afterGap >= 0 && t - st.ring[3 * (st.afterFrom % RING)]! >= s.lidWindowMs) this.closeAfterEdge(st);
         st.lastValidT = t;
+        st.lastValidStep = step;
         st.addSample(step, KIND_OK, -1);
       } else {
         if (st.openGap < 0) {
@@ -257,7 +340,16 @@ export class EyeEventsDetector implements AsyncGazeEventDetector {
           st.gapPrevT.push(Number.isNaN(st.lastValidT) ? t : st.lastValidT);
           st.gapState.push(GAP_OPEN);
           st.gapDur.push(NaN);
+          st.gapPrevStep.push(st.lastValidStep);
+          st.gapNextStep.push(-1);
+          st.gapLid.push(LID_BEFORE_KNOWN | (this.edgeMoves(st, st.runFrom, st.trackedCount - 1, true) ? LID_BEFORE : 0));
+          st.gapShut.push(0);
+          st.gapOpen.push(0);
+          this.closeAfterEdge(st);
         }
+        const gi = st.openGap - st.gapBase;
+        if (closed) st.gapShut[gi] = 1;
+        else if (open > s.closedOpenness) st.gapOpen[gi] = 1; // the device says the eye is open
         st.addSample(step, closed ? KIND_CLOSED : KIND_LOST, st.openGap);
       }
       if (st.openGap >= 0) {
@@ -275,8 +367,42 @@ export class EyeEventsDetector implements AsyncGazeEventDetector {
     if (st.openGap >= 0) {
       const gi = st.openGap - st.gapBase;
       if (st.gapState[gi] === GAP_OPEN) st.gapState[gi] = GAP_UNFINISHED;
+      st.gapLid[gi] = st.gapLid[gi]! | LID_AFTER_KNOWN;
       st.openGap = -1;
     }
+    this.closeAfterEdge(st);
+  }
+
+  /** Settles the after-edge motion of the gap being measured, from the tracked samples seen since it. */
+  private closeAfterEdge(st: Stream): void {
+    if (st.afterGap < 0) return;
+    const gi = st.afterGap - st.gapBase;
+    st.gapLid[gi] = st.gapLid[gi]! | LID_AFTER_KNOWN | (this.edgeMoves(st, st.afterFrom, st.trackedCount - 1, false) ? LID_AFTER : 0);
+    st.afterGap = -1;
+  }
+
+  /**
+   * Whether the tracked gaze at a loss's edge moves as no fixation does: its speed over the
+   * lidWindowMs next to the edge (tracked samples from..to, by count; the edge is `to` before a
+   * loss, `from` after one; one sample further where none lies inside) reaches lidSpeedDegS.
+   * False with fewer than two samples.
+   */
+  private edgeMoves(st: Stream, from: number, to: number, edgeIsLast: boolean): boolean {
+    from = Math.max(from, st.trackedCount - RING);
+    if (to <= from) return false;
+    const w = this.settings.lidWindowMs;
+    const ring = st.ring;
+    const e = 3 * ((edgeIsLast ? to : from) % RING);
+    // the sample farthest from the edge within the window
+    let o = edgeIsLast ? to : from;
+    if (edgeIsLast) while (o > from && ring[e]! - ring[3 * ((o - 1) % RING)]! <= w) o--;
+    else while (o < to && ring[3 * ((o + 1) % RING)]! - ring[e]! <= w) o++;
+    // a tracker slower than the window: its next sample
+    if (o === (edgeIsLast ? to : from)) o += edgeIsLast ? -1 : 1;
+    const f = 3 * (o % RING);
+    const dt = Math.abs(ring[e]! - ring[f]!);
+    if (!(dt > 0)) return false;
+    return (Math.hypot(ring[e + 1]! - ring[f + 1]!, ring[e + 2]! - ring[f + 2]!) * 1000) / dt >= this.settings.lidSpeedDegS;
   }
 
   settle(): Promise<void> {
@@ -350,6 +476,43 @@ export class EyeEventsDetector implements AsyncGazeEventDetector {
     });
   }
 
+  /** The most probable class other than blink at a probability row, -1 where the run failed. */
+  private bestNonBlink(pr: Float32Array, at: number): number {
+    if (Number.isNaN(pr[at]!)) return -1;
+    let best = C_FIXATION;
+    for (let k = 1; k < EYE_EVENTS_K; k++) if (k !== C_BLINK && pr[at + k]! > pr[at + best]!) best = k;
+    return best;
+  }
+
+  /** Whether gap gi (relative to gapBase) is a blink by the evidence rule, or UNKNOWN yet. */
+  private gapVerdict(st: Stream, gi: number): number {
+    const state = st.gapState[gi]!;
+    if (state === GAP_OPEN) return UNKNOWN;
+    // too long, or never seen to end: a blink only where the device said the eye was closed
+    if (state !== GAP_ENDED) return st.gapShut[gi] ? BLINK : NOT_BLINK;
+    const f = st.gapLid[gi]!;
+    if ((f & LID_KNOWN) !== LID_KNOWN) return UNKNOWN;
+    const dur = st.gapPrevStep[gi]! < 0 ? NaN : st.gapDur[gi]!; // no tracked edge before: duration unknown
+    return this.evidence.isBlink(dur, st.gapShut[gi] === 1, st.gapOpen[gi] === 1, (f & LID_BEFORE) !== 0, (f & LID_AFTER) !== 0) ? BLINK : NOT_BLINK;
+  }
+
+  /**
+   * For tracked sample i at `step` that the model calls blink: BLINK if a loss that is a blink
+   * starts within blinkBeforeMs after it, NOT_BLINK if none does, UNKNOWN while that is not known.
+   */
+  private blinkLossAhead(st: Stream, i: number, step: number): number {
+    const reach = this.settings.blinkBeforeMs / EYE_EVENTS_GRID_MS;
+    const n = st.sEnd - st.sBase;
+    for (let j = i + 1; j < n; j++) {
+      if (st.sStep[j]! - step > reach) return NOT_BLINK;
+      const kj = st.sKind[j]!;
+      if (kj !== KIND_LOST && kj !== KIND_CLOSED) continue;
+      const v = this.gapVerdict(st, st.sGap[j]! - st.gapBase);
+      if (v !== NOT_BLINK) return v;
+    }
+    return st.ended ? NOT_BLINK : UNKNOWN;
+  }
+
   private oldestNeededStep(st: Stream): number {
     return st.sRel < st.sEnd ? st.sStep[st.sRel - st.sBase]! : st.probs.end;
   }
@@ -363,12 +526,14 @@ export class EyeEventsDetector implements AsyncGazeEventDetector {
         if (label < 0) return;
         this.emit(label);
         const g = st.sGap[st.sRel - st.sBase]!;
+        if (g >= 0 && this.gapVerdict(st, g - st.gapBase) === BLINK) {
+          const ns = st.gapNextStep[g - st.gapBase]!;
+          st.blinkEndStep = ns >= 0 ? ns : st.sStep[st.sRel - st.sBase]!;
+        }
         if (g - st.gapBase > 256) {
-          // gaps before this sample's are no longer needed (samples come in order)
+          // gaps before this sample's are no longer needed (samples come in order; markEdges is past them)
           const drop = g - st.gapBase;
-          st.gapPrevT.splice(0, drop);
-          st.gapState.splice(0, drop);
-          st.gapDur.splice(0, drop);
+          for (const a of [st.gapPrevT, st.gapState, st.gapDur, st.gapPrevStep, st.gapNextStep, st.gapLid, st.gapShut, st.gapOpen]) a.splice(0, drop);
           st.gapBase = g;
         }
         st.sRel++;
@@ -399,9 +564,18 @@ export class EyeEventsDetector implements AsyncGazeEventDetector {
     if (Number.isNaN(pr[at]!)) return kind === KIND_LOST ? EventLabel.TrackLoss : EventLabel.Undefined;
     let best = 0;
     for (let k = 1; k < EYE_EVENTS_K; k++) if (pr[at + k]! > pr[at + best]!) best = k;
-    if (kind === KIND_OK) return CLASS_LABELS[best]!;
+    if (kind === KIND_OK) {
+      if (best !== C_BLINK) return CLASS_LABELS[best]!;
+      // blink on tracked gaze: only as the lid artefacts of a loss that is a blink, else what the model sees besides
+      if (step - st.blinkEndStep <= this.settings.blinkAfterMs / EYE_EVENTS_GRID_MS) return EventLabel.Blink;
+      const ahead = this.blinkLossAhead(st, i, st.sStep[i]!);
+      if (ahead === UNKNOWN) return -1;
+      return ahead === BLINK ? EventLabel.Blink : CLASS_LABELS[this.bestNonBlink(pr, at)]!;
+    }
     if (gapState !== GAP_ENDED) return EventLabel.TrackLoss;
-    if (best === C_BLINK && gapDur < this.settings.maxBlinkGapMs) return EventLabel.Blink;
+    const verdict = this.gapVerdict(st, st.sGap[i]! - st.gapBase);
+    if (verdict === UNKNOWN) return -1;
+    if (verdict === BLINK && (best === C_BLINK || st.gapShut[st.sGap[i]! - st.gapBase] === 1)) return EventLabel.Blink;
     if (best === C_FIXATION && gapDur <= this.settings.gapFillMs) return EventLabel.Fixation;
     return EventLabel.TrackLoss;
   }

@@ -3,7 +3,7 @@ import ort from 'onnxruntime-node';
 import os from 'node:os';
 import path from 'node:path';
 import { SeededRandom } from '../../../firmware-bridge/simulator/seeded-random.ts';
-import { EYE_EVENTS_DETECTOR_SETTINGS } from '../../../gateway/events/eye-events-detector.ts';
+import { EYE_EVENTS_DETECTOR_SETTINGS, eyeEventsLookAheadMs } from '../../../gateway/events/eye-events-detector.ts';
 import { EYE_EVENTS_CHANNELS, EYE_EVENTS_FEATURES, EYE_EVENTS_GRID_MS, EYE_EVENTS_PAD } from '../../../gateway/events/eye-events-features.ts';
 import { EYE_EVENTS_CLASSES, EYE_EVENTS_K } from '../../../gateway/events/eye-events-model.ts';
 import { runEventsEval, type EvalReport } from '../../../gateway/events/events-cli.ts';
@@ -95,7 +95,7 @@ export async function trainEyeEvents(s: EyeEventsSettings, o: { dataDir: string;
   if (!(exportCheck <= s.export.maxAbsDiff)) throw new Error(`export check failed: probabilities differ from tfjs by ${exportCheck} (> ${s.export.maxAbsDiff}); the model is not written`);
 
   const labelLatencyMs = EYE_EVENTS_GRID_MS * (EYE_EVENTS_DETECTOR_SETTINGS.chunkSteps + net.futureSteps);
-  const lookAheadMs = Math.max(labelLatencyMs, EYE_EVENTS_DETECTOR_SETTINGS.maxBlinkGapMs) + EYE_EVENTS_GRID_MS;
+  const lookAheadMs = eyeEventsLookAheadMs(EYE_EVENTS_DETECTOR_SETTINGS, labelLatencyMs);
   const base = {
     task: 'eye-events',
     version: s.version,
@@ -115,7 +115,7 @@ export async function trainEyeEvents(s: EyeEventsSettings, o: { dataDir: string;
         modelPastMs: net.pastSteps * EYE_EVENTS_GRID_MS,
         labelLatencyMs,
         lookAheadMs,
-        note: `a label is final ${labelLatencyMs} ms after its sample (${net.futureSteps * EYE_EVENTS_GRID_MS} ms of future context + a ${EYE_EVENTS_DETECTOR_SETTINGS.chunkSteps * EYE_EVENTS_GRID_MS} ms window), except in tracker gaps, held until they end or reach ${EYE_EVENTS_DETECTOR_SETTINGS.maxBlinkGapMs} ms`,
+        note: `a label is final ${labelLatencyMs} ms after its sample (${net.futureSteps * EYE_EVENTS_GRID_MS} ms of future context + a ${EYE_EVENTS_DETECTOR_SETTINGS.chunkSteps * EYE_EVENTS_GRID_MS} ms window), except in tracker gaps, held until they end or reach ${EYE_EVENTS_DETECTOR_SETTINGS.maxBlinkGapMs} ms, and tracked samples the model calls blink up to ${EYE_EVENTS_DETECTOR_SETTINGS.blinkBeforeMs} ms before a gap, held until the gap is judged (${lookAheadMs} ms at most)`,
       },
     },
   };
