@@ -486,10 +486,10 @@ export class EyeEventsDetector implements AsyncGazeEventDetector {
 
   /** Whether gap gi (relative to gapBase) is a blink by the evidence rule, or UNKNOWN yet. */
   private gapVerdict(st: Stream, gi: number): number {
+    if (st.gapShut[gi]) return BLINK; // the device said the eye was closed: a blink, however long
     const state = st.gapState[gi]!;
     if (state === GAP_OPEN) return UNKNOWN;
-    // too long, or never seen to end: a blink only where the device said the eye was closed
-    if (state !== GAP_ENDED) return st.gapShut[gi] ? BLINK : NOT_BLINK;
+    if (state !== GAP_ENDED) return NOT_BLINK; // too long, or never seen to end
     const f = st.gapLid[gi]!;
     if ((f & LID_KNOWN) !== LID_KNOWN) return UNKNOWN;
     const dur = st.gapPrevStep[gi]! < 0 ? NaN : st.gapDur[gi]!; // no tracked edge before: duration unknown
@@ -526,7 +526,7 @@ export class EyeEventsDetector implements AsyncGazeEventDetector {
         if (label < 0) return;
         this.emit(label);
         const g = st.sGap[st.sRel - st.sBase]!;
-        if (g >= 0 && this.gapVerdict(st, g - st.gapBase) === BLINK) {
+        if (g >= 0 && (st.sKind[st.sRel - st.sBase] === KIND_CLOSED || this.gapVerdict(st, g - st.gapBase) === BLINK)) {
           const ns = st.gapNextStep[g - st.gapBase]!;
           st.blinkEndStep = ns >= 0 ? ns : st.sStep[st.sRel - st.sBase]!;
         }
