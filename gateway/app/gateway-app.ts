@@ -233,14 +233,30 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
         metrics.mqttConnected.set(sink.connected ? 1 : 0);
       }
     };
-    const loop = setInterval(() => {
-      if (turn) return;
+    // Wake at the next tick's due time (not on a fixed interval: a tick due at T used to wait up
+    // to half a tick for the interval, which was most of the sample-to-alert latency), and at
+    // least every pollMs so that devices are polled and silence is noticed between ticks.
+    const pollMs = Math.max(10, Math.floor(config.tickMs / 2));
+    let stopped = false;
+    let wake: NodeJS.Timeout | null = null;
+    const schedule = () => {
+      if (stopped) return;
+      const untilTick = Math.ceil(nextTick - now());
+      wake = setTimeout(onWake, Math.max(0, Math.min(pollMs, untilTick)));
+    };
+    const onWake = () => {
+      wake = null;
       turn = runTurn()
         .catch((err: unknown) => log.error(`pipeline tick failed: ${(err as Error).stack ?? String(err)}`))
-        .finally(() => (turn = null));
-    }, Math.max(10, Math.floor(config.tickMs / 2)));
+        .finally(() => {
+          turn = null;
+          schedule();
+        });
+    };
+    schedule();
     cleanup.push(async () => {
-      clearInterval(loop);
+      stopped = true;
+      if (wake) clearTimeout(wake);
       await turn;
     });
     cleanup.push(async () => commands.close());
