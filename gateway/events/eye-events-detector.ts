@@ -217,9 +217,11 @@ class Stream {
  * - a loss that does not end within maxBlinkGapMs, or is still open when the stream ends, is
  *   track loss throughout; a short loss the model calls fixation is filled as fixation
  *   (gapFillMs); anything else lost is track loss;
- * - a tracked sample the model calls blink stays blink only within blinkBeforeMs before or
- *   blinkAfterMs after a loss that is a blink (the lid artefacts); elsewhere it gets the model's
- *   most probable other class;
+ *   A dropout (a loss shorter than blinkMinGapMs) does not end a tracked run for that measure:
+ *   trackers break some blinks into losses between single wild samples;
+ * - a tracked sample (or dropout) the model calls blink stays blink only within blinkBeforeMs
+ *   before or blinkAfterMs after a loss that is a blink (the lid artefacts); elsewhere it gets
+ *   the model's most probable other class (a dropout: track loss, or fixation if filled);
  * - a closed eye reported by the device (openness) is a blink.
  *
  * Latency: a label is final gridMs x (chunkSteps + futureSteps) after its sample (158 ms with
@@ -321,10 +323,16 @@ export class EyeEventsDetector implements AsyncGazeEventDetector {
           st.gapDur[gi] = t - st.gapPrevT[gi]!;
           st.gapNextStep[gi] = step;
           st.openGap = -1;
-          this.closeAfterEdge(st); // a tracked run shorter than the window: what it has
-          st.afterGap = gi + st.gapBase;
-          st.afterFrom = st.trackedCount;
-          st.runFrom = st.trackedCount;
+          if (st.gapDur[gi]! < s.blinkMinGapMs && st.gapPrevStep[gi]! >= 0) {
+            // a dropout, no lid closure: the tracked run and its edge motion go on across it (SMI
+            // breaks a blink into losses between single wild samples)
+            st.gapLid[gi] = st.gapLid[gi]! | LID_AFTER_KNOWN;
+          } else {
+            this.closeAfterEdge(st); // a tracked run shorter than the window: what it has
+            st.afterGap = gi + st.gapBase;
+            st.afterFrom = st.trackedCount;
+            st.runFrom = st.trackedCount;
+          }
         }
         const r = 3 * (st.trackedCount++ % RING);
         st.ring[r] = t;
@@ -345,8 +353,9 @@ export class EyeEventsDetector implements AsyncGazeEventDetector {
           st.gapLid.push(LID_BEFORE_KNOWN | (this.edgeMoves(st, st.runFrom, st.trackedCount - 1, true) ? LID_BEFORE : 0));
           st.gapShut.push(0);
           st.gapOpen.push(0);
-          this.closeAfterEdge(st);
         }
+        // the run after the last loss ends here if this is more than a dropout
+        if (st.afterGap >= 0 && !(t - st.lastValidT < s.blinkMinGapMs)) this.closeAfterEdge(st);
         const gi = st.openGap - st.gapBase;
         if (closed) st.gapShut[gi] = 1;
         else if (open > s.closedOpenness) st.gapOpen[gi] = 1; // the device says the eye is open
@@ -573,9 +582,17 @@ export class EyeEventsDetector implements AsyncGazeEventDetector {
       return ahead === BLINK ? EventLabel.Blink : CLASS_LABELS[this.bestNonBlink(pr, at)]!;
     }
     if (gapState !== GAP_ENDED) return EventLabel.TrackLoss;
-    const verdict = this.gapVerdict(st, st.sGap[i]! - st.gapBase);
+    const gi = st.sGap[i]! - st.gapBase;
+    const verdict = this.gapVerdict(st, gi);
     if (verdict === UNKNOWN) return -1;
-    if (verdict === BLINK && (best === C_BLINK || st.gapShut[st.sGap[i]! - st.gapBase] === 1)) return EventLabel.Blink;
+    if (verdict === BLINK && (best === C_BLINK || st.gapShut[gi] === 1)) return EventLabel.Blink;
+    if (best === C_BLINK && gapDur < this.settings.blinkMinGapMs) {
+      // a dropout the model calls blink: blink as the tracked samples around it are, next to a blink loss
+      if (step - st.blinkEndStep <= this.settings.blinkAfterMs / EYE_EVENTS_GRID_MS) return EventLabel.Blink;
+      const ahead = this.blinkLossAhead(st, i, st.sStep[i]!);
+      if (ahead === UNKNOWN) return -1;
+      if (ahead === BLINK) return EventLabel.Blink;
+    }
     if (best === C_FIXATION && gapDur <= this.settings.gapFillMs) return EventLabel.Fixation;
     return EventLabel.TrackLoss;
   }
