@@ -1,6 +1,6 @@
 /**
  * `npm run soak -- --minutes N [--json] [--wearers 100] [--broker-every 180] [--unplug-every 60]
- * [--warmup 120] [--max-slope 1]`: the soak of issue 10 §2 (test/soak/soak-run.ts). Prints a
+ * [--warmup 120] [--max-slope 1] [--max-rss-slope 3]`: the soak of issue 10 §2 (test/soak/soak-run.ts). Prints a
  * summary; with --json the last stdout line is the summary as JSON. Exit status 1 when an alert
  * was lost, memory trended up or the tracker did not come back.
  */
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     'unplug-every': { type: 'string', default: String(SOAK_DEFAULTS.unplugEveryS) },
     warmup: { type: 'string' },
     'max-slope': { type: 'string', default: String(SOAK_DEFAULTS.maxSlopeMBPerMin) },
+    'max-rss-slope': { type: 'string', default: String(SOAK_DEFAULTS.maxRssSlopeMBPerMin) },
     json: { type: 'boolean', default: false },
   },
 });
@@ -43,6 +44,7 @@ const summary = await runSoak({
   unplugEveryS: num(values['unplug-every'], 'unplug-every'),
   warmupS: values.warmup !== undefined ? num(values.warmup, 'warmup') : Math.min(SOAK_DEFAULTS.warmupS, minutes * 60 * 0.3),
   maxSlopeMBPerMin: num(values['max-slope'], 'max-slope'),
+  maxRssSlopeMBPerMin: num(values['max-rss-slope'], 'max-rss-slope'),
   log: (l) => process.stdout.write(`${l}\n`),
 });
 for (const l of formatSoakSummary(summary)) process.stdout.write(`${l}\n`);
