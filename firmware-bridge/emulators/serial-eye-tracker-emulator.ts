@@ -17,7 +17,7 @@
  *   await att.write(dev.gaze(cols));
  */
 import type { Duplex, Writable } from 'node:stream';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import type { GazeUnits } from '../../gateway/core/types.ts';
 import {
   encodeDeviceEvent,
@@ -198,6 +198,8 @@ export interface EmulatorAttachment {
  */
 export async function openEmulatorPort(path: string, baudRate = 115200): Promise<SerialPort> {
   if (typeof path !== 'string' || path === '') throw new TypeError('openEmulatorPort: path is required');
+  // serialport (a native addon) loads here: the gateway's simulated trackers only use the encoder
+  const { SerialPort } = await import('serialport');
   const port = new SerialPort({ path, baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
   return port;

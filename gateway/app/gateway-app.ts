@@ -22,7 +22,6 @@ import { startMqttOutputs } from '../outputs/mqtt-outputs.ts';
 import { Outbox } from '../outputs/outbox.ts';
 import { FleetPipeline } from '../pipeline/fleet-pipeline.ts';
 import { createInferenceEngine, type InferenceEngine } from '../inference/inference-engine.ts';
-import { recordFleet } from '../record/recording.ts';
 import { GatewayStore } from '../store/gateway-store.ts';
 
 export interface GatewayStartOptions {
@@ -139,6 +138,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
 
     if (o.record) {
       const m = inference.report().model;
+      const { recordFleet } = await import('../record/recording.ts'); // msgpack: only for afg record
       const rec = await recordFleet(fleet, path.resolve(o.record), epochAtZero, config, m ? { name: m.name, sha256: m.sha256 } : undefined);
       cleanup.push(() => rec.close());
     }
@@ -155,7 +155,7 @@ export async function startGateway(o: GatewayStartOptions): Promise<RunningGatew
       simulated = buildSimulatedFleet({ scenario, seed: config.simulation.seed, gazeRateHz: config.simulation.gazeRateHz, startMs: now(), errors, sink: sinkBatch });
       for (const s of simulated.values()) devices.push(...s.devices);
     }
-    devices.push(...createConfiguredDevices({ config, errors, sink: sinkBatch, now, log, ...(o.noble ? { noble: o.noble } : {}) }));
+    devices.push(...(await createConfiguredDevices({ config, errors, sink: sinkBatch, now, log, ...(o.noble ? { noble: o.noble } : {}) })));
     if (o.extraDevices) devices.push(...o.extraDevices({ sink: sinkBatch, errors, now }));
     for (const d of devices) await d.start();
     cleanup.push(async () => {

@@ -2,22 +2,21 @@ import type { NobleLike } from '../../firmware-bridge/ble/noble-loader.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { DeviceStatus } from '../core/event-bus.ts';
 import type { ErrorCounter } from '../core/errors.ts';
-import { BleWearables, type BleWearableEntry } from './ble-wearables.ts';
+import type { BleWearableEntry } from './ble-wearables.ts';
 import type { BatchSink, DeviceRuntime } from './device-runtime.ts';
-import { GazepointEyeTrackerDevice } from './gazepoint-eye-tracker-device.ts';
-import { PupilCoreEyeTrackerDevice } from './pupil-core-eye-tracker-device.ts';
-import { SerialEyeTrackerDevice } from './serial-eye-tracker-device.ts';
 
 /**
  * One DeviceRuntime per real device in the config (simulated ones come from the scenario):
  * serial eye trackers, Gazepoint (TCP), Pupil Core (ZMQ), and the BLE wearables over one noble.
  * The config rules (gateway/config/device-rules.ts) already refused a kind on a wrong transport.
+ * Each transport's modules (serialport, zeromq + msgpack, noble) are imported only when a device
+ * uses it: a gateway that has none of them starts without loading their native addons.
  *
  * @example
- *   const devices = createConfiguredDevices({ config, errors, sink, now, log });
+ *   const devices = await createConfiguredDevices({ config, errors, sink, now, log });
  *   for (const d of devices) await d.start();
  */
-export function createConfiguredDevices(opts: {
+export async function createConfiguredDevices(opts: {
   config: Pick<GatewayConfig, 'wearers'>;
   errors: ErrorCounter;
   sink: BatchSink;
@@ -25,7 +24,7 @@ export function createConfiguredDevices(opts: {
   log: { error(msg: string): void };
   /** a noble instance (tests: fake HCI bindings); default @abandonware/noble, loaded lazily */
   noble?: NobleLike;
-}): DeviceRuntime[] {
+}): Promise<DeviceRuntime[]> {
   const { errors, sink, now } = opts;
   const devices: DeviceRuntime[] = [];
   const ble: BleWearableEntry[] = [];
@@ -34,14 +33,15 @@ export function createConfiguredDevices(opts: {
       const tr = device.transport.type;
       if (tr === 'simulated') continue;
       const args = { device, wearer: w.id, errors, sink, now };
-      if (tr === 'serial') devices.push(new SerialEyeTrackerDevice(args));
-      else if (tr === 'tcp') devices.push(new GazepointEyeTrackerDevice(args));
-      else if (tr === 'zmq') devices.push(new PupilCoreEyeTrackerDevice(args));
+      if (tr === 'serial') devices.push(new (await import('./serial-eye-tracker-device.ts')).SerialEyeTrackerDevice(args));
+      else if (tr === 'tcp') devices.push(new (await import('./gazepoint-eye-tracker-device.ts')).GazepointEyeTrackerDevice(args));
+      else if (tr === 'zmq') devices.push(new (await import('./pupil-core-eye-tracker-device.ts')).PupilCoreEyeTrackerDevice(args));
       else ble.push({ device, wearer: w.id });
     }
   }
   if (ble.length) {
     const ids = ble.map((x) => x.device.id).join(', ');
+    const { BleWearables } = await import('./ble-wearables.ts');
     const wearables = new BleWearables({
       entries: ble,
       errors,

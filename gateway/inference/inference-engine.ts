@@ -5,10 +5,10 @@ import type { GatewayConfig } from '../config/schema.ts';
 import { AfgError, type ErrorCounter } from '../core/errors.ts';
 import type { AttentionEstimator } from '../estimator/attention-estimator.ts';
 import { RuleBasedEstimator } from '../estimator/rule-based-estimator.ts';
-import { AttentionModel, type AttentionModelSource } from './attention-model.ts';
+import type { AttentionModel, AttentionModelSource } from './attention-model.ts';
 import type { ExecutionProviderName, ProviderAttempt, ProviderOptions } from './execution-providers.ts';
-import { ModelHotSwap, type SwapRecord } from './model-hot-swap.ts';
-import { OnnxAttentionEstimator, type InferenceRunStats } from './onnx-attention-estimator.ts';
+import type { SwapRecord } from './model-hot-swap.ts';
+import type { InferenceRunStats } from './onnx-attention-estimator.ts';
 
 /** The models/ folder of this installation (manifest.json and the committed .onnx files). */
 export const BUNDLED_MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../models');
@@ -79,6 +79,8 @@ export async function createInferenceEngine(o: {
   const log = o.log ?? (() => undefined);
   const name = selectedModel(cfg);
   if (name === null) return ruleBasedEngine(o.metrics);
+  // onnxruntime-node (native library, ~0.1 s and tens of MB resident) only for a model config
+  const [{ AttentionModel }, { ModelHotSwap }, { OnnxAttentionEstimator }] = await Promise.all([import('./attention-model.ts'), import('./model-hot-swap.ts'), import('./onnx-attention-estimator.ts')]);
 
   const dir = cfg.modelDir === null ? BUNDLED_MODEL_DIR : path.resolve(o.baseDir, cfg.modelDir);
   const options: ProviderOptions = {

@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
 
 export interface EmbeddedBroker {
   url: string;
@@ -20,6 +19,8 @@ export async function startEmbeddedBroker(opts: { host?: string; port?: number; 
   const host = opts.host ?? '127.0.0.1';
   const first = opts.port ?? 1883;
   const tries = opts.maxPortTries ?? 20;
+  // loaded here, not at module load: a gateway with a plant broker never pays for aedes
+  const { Aedes } = await import('aedes');
   const aedes = await Aedes.createBroker();
   let lastErr: unknown;
   for (let port = first; port < first + tries; port++) {

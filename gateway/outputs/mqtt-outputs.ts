@@ -8,7 +8,7 @@ import { mqttConnectionSettings } from './mqtt-connection.ts';
 import { MqttSink } from './mqtt-sink.ts';
 import type { Outbox } from './outbox.ts';
 import { VehicleSpeedListener, type VehicleSpeedTarget } from './vehicle-speed-listener.ts';
-import { SparkplugEdgeNode } from './sparkplug/edge-node.ts';
+import type { SparkplugEdgeNode } from './sparkplug/edge-node.ts';
 import path from 'node:path';
 
 export interface MqttOutputsOptions {
@@ -87,6 +87,8 @@ export async function startMqttOutputs(o: MqttOutputsOptions): Promise<MqttOutpu
   const sp = config.sparkplug;
   if (sp.enabled) {
     const spUrl = sp.url ?? o.brokerUrl;
+    // sparkplug-payload + protobufjs only when Sparkplug is on
+    const { SparkplugEdgeNode } = await import('./sparkplug/edge-node.ts');
     sparkplug = new SparkplugEdgeNode({
       connection: mqttConnectionSettings(config, o.baseDir, spUrl, o.embedded && sp.url === null),
       clientId: sp.clientId ?? `${sink.clientId}-spb`,
