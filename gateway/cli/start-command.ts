@@ -53,8 +53,11 @@ export async function runStart(opts: { config?: string | undefined; record?: str
       process.stdout.write('stopped\n');
       resolve(0);
     };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    // `on`, not `once`: a second signal while stopping (an impatient Ctrl-C, a service manager
+    // repeating SIGTERM) must not kill the process mid-stop by the default action; the 5 s
+    // bound above is what ends a stop that hangs.
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
     if (opts.durationS) setTimeout(() => void stop(`--duration ${opts.durationS}s`), opts.durationS * 1000).unref();
   });
 }

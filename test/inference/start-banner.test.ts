@@ -13,6 +13,7 @@ function afgStart(config: string, until: RegExp, timeoutMs = 60_000): Promise<{ 
     const p = spawn(process.execPath, [AFG, 'start', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let done = false;
+    let signalled = false;
     const finish = (code: number | null) => {
       if (done) return;
       done = true;
@@ -21,7 +22,11 @@ function afgStart(config: string, until: RegExp, timeoutMs = 60_000): Promise<{ 
     };
     const onData = (d: Buffer) => {
       out += d.toString();
-      if (until.test(out)) p.kill('SIGTERM');
+      // one SIGTERM: output keeps coming while the gateway stops (e.g. a connect retry logged)
+      if (!signalled && until.test(out)) {
+        signalled = true;
+        p.kill('SIGTERM');
+      }
     };
     p.stdout.on('data', onData);
     p.stderr.on('data', onData);
