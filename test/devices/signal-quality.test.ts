@@ -19,9 +19,10 @@ import { deviceHealth } from '../../gateway/devices/configured-devices.ts';
 import { BleWearables } from '../../gateway/devices/ble-wearables.ts';
 import { nobleWithBindings } from '../../firmware-bridge/ble/noble-loader.ts';
 import { encodeHeartRateMeasurement } from '../../firmware-bridge/ble/heart-rate-measurement.ts';
-import { PMD_CONTROL_POINT_UUID, PMD_DATA_UUID, PMD_SERVICE_UUID } from '../../firmware-bridge/ble/pmd-control-point.ts';
+import { PMD_DATA_UUID, PMD_SERVICE_UUID } from '../../firmware-bridge/ble/pmd-control-point.ts';
 import { PolarH10Emulator } from '../../firmware-bridge/emulators/polar-h10-emulator.ts';
 import { FakeHciBindings } from '../firmware-bridge/ble/fake-hci-bindings.fixture.ts';
+import { polarH10Peripheral } from '../firmware-bridge/ble/polar-h10-peripheral.fixture.ts';
 import { startDashboard } from '../dashboard/floor-fixture.ts';
 
 const skip = requireBinary('socat');
@@ -189,20 +190,7 @@ t.test('BLE: a standard strap and a Polar H10 through noble (fake HCI): validity
   const bindings = new FakeHciBindings();
   bindings.add({ uuid: 'u-s', address: 'aa:bb:cc:dd:ee:01', localName: 'HRM-Pro:42', serviceUuids: ['180d'], mtu: 23, services: { '180d': [{ uuid: '2a37', properties: ['notify'] }] } });
   const h10 = new PolarH10Emulator();
-  bindings.add({
-    uuid: 'u-h',
-    address: 'a0:9e:1a:00:00:01',
-    localName: 'Polar H10 1A2B3C4D',
-    serviceUuids: ['180d', 'feee'],
-    mtu: 232,
-    services: {
-      '180d': [{ uuid: '2a37', properties: ['notify'] }],
-      [PMD_SERVICE_UUID]: [
-        { uuid: PMD_CONTROL_POINT_UUID, properties: ['read', 'write', 'indicate'], onWrite: (d) => [{ service: PMD_SERVICE_UUID, characteristic: PMD_CONTROL_POINT_UUID, data: h10.writeControlPoint(d) }] },
-        { uuid: PMD_DATA_UUID, properties: ['notify'] },
-      ],
-    },
-  });
+  bindings.add(polarH10Peripheral(h10, { uuid: 'u-h', mtu: 232 }));
   const ble = new BleWearables({
     entries: [
       { device: { id: 'hrs-q', kind: 'hrs-strap', transport: { type: 'ble', name: 'HRM-Pro' }, silenceTimeoutMs: 5000, geometry: { type: 'device' } }, wearer: 'op-0004' },

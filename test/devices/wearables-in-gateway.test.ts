@@ -3,7 +3,6 @@ import mqtt from 'mqtt';
 import { Ajv } from 'ajv';
 import { DeviceStatusPayload } from '../../gateway/outputs/payload-schemas.ts';
 import { nobleWithBindings } from '../../firmware-bridge/ble/noble-loader.ts';
-import { PMD_CONTROL_POINT_UUID, PMD_DATA_UUID, PMD_SERVICE_UUID } from '../../firmware-bridge/ble/pmd-control-point.ts';
 import { HrsStrapEmulator } from '../../firmware-bridge/emulators/hrs-strap-emulator.ts';
 import { PolarH10Emulator } from '../../firmware-bridge/emulators/polar-h10-emulator.ts';
 import { FloorState } from '../../dashboard/floor-state.ts';
@@ -13,6 +12,7 @@ import type { DeviceStatus } from '../../gateway/core/event-bus.ts';
 import { FeatureQuality, type FeatureFrame } from '../../gateway/core/types.ts';
 import { featureIndex } from '../../gateway/features/feature-names.ts';
 import { FakeHciBindings } from '../firmware-bridge/ble/fake-hci-bindings.fixture.ts';
+import { polarH10Peripheral } from '../firmware-bridge/ble/polar-h10-peripheral.fixture.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -38,20 +38,7 @@ t.test('a strap and an H10 named in the config, through noble over fake HCI: HR,
     services: { '180d': [{ uuid: '2a37', properties: ['notify'] }], '180f': [{ uuid: '2a19', properties: ['read'], value: strap.batteryBytes() }] },
   });
   const h10 = new PolarH10Emulator();
-  bindings.add({
-    uuid: 'u-h10',
-    address: 'a0:9e:1a:00:00:01',
-    localName: 'Polar H10 1A2B3C4D',
-    serviceUuids: ['180d', 'feee'],
-    mtu: h10.mtu,
-    services: {
-      '180d': [{ uuid: '2a37', properties: ['notify'] }],
-      [PMD_SERVICE_UUID]: [
-        { uuid: PMD_CONTROL_POINT_UUID, properties: ['read', 'write', 'indicate'], onWrite: (d) => [{ service: PMD_SERVICE_UUID, characteristic: PMD_CONTROL_POINT_UUID, data: h10.writeControlPoint(d) }] },
-        { uuid: PMD_DATA_UUID, properties: ['notify'] },
-      ],
-    },
-  });
+  bindings.add(polarH10Peripheral(h10, { uuid: 'u-h10' }));
   const dir = t.testdir();
   const config = validateConfig({
     site: 'ble-plant',
@@ -145,20 +132,7 @@ t.test('a strap and an H10 named in the config, through noble over fake HCI: HR,
 t.test('an H10 behind an adapter that negotiates a small MTU: AFG_E_BLE_MTU on /health and /metrics, its heart rate still reaches the wearer', async (t) => {
   const bindings = new FakeHciBindings();
   const h10 = new PolarH10Emulator({ mtu: 23 });
-  bindings.add({
-    uuid: 'u-h10',
-    address: 'a0:9e:1a:00:00:02',
-    localName: 'Polar H10 0000AAAA',
-    serviceUuids: ['180d', 'feee'],
-    mtu: 23,
-    services: {
-      '180d': [{ uuid: '2a37', properties: ['notify'] }],
-      [PMD_SERVICE_UUID]: [
-        { uuid: PMD_CONTROL_POINT_UUID, properties: ['read', 'write', 'indicate'], onWrite: (d) => [{ service: PMD_SERVICE_UUID, characteristic: PMD_CONTROL_POINT_UUID, data: h10.writeControlPoint(d) }] },
-        { uuid: PMD_DATA_UUID, properties: ['notify'] },
-      ],
-    },
-  });
+  bindings.add(polarH10Peripheral(h10, { uuid: 'u-h10', address: 'a0:9e:1a:00:00:02', localName: 'Polar H10 0000AAAA', mtu: 23 }));
   const dir = t.testdir();
   const config = validateConfig({
     site: 'ble-plant',

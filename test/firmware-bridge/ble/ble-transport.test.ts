@@ -10,6 +10,7 @@ import { PMD_CONTROL_POINT_UUID, PMD_DATA_UUID, PMD_SERVICE_UUID } from '../../.
 import { HrsStrapEmulator } from '../../../firmware-bridge/emulators/hrs-strap-emulator.ts';
 import { PolarH10Emulator } from '../../../firmware-bridge/emulators/polar-h10-emulator.ts';
 import { FakeHciBindings, type FakePeripheral } from './fake-hci-bindings.fixture.ts';
+import { polarH10Peripheral } from './polar-h10-peripheral.fixture.ts';
 
 const hex = (s: string) => Uint8Array.from(s.split(' ').map((b) => parseInt(b, 16)));
 
@@ -34,23 +35,6 @@ function strap(uuid: string, address: string, name: string): FakePeripheral {
       '180d': [{ uuid: '2a37', properties: ['notify'] }, { uuid: '2a38', properties: ['read'], value: emu.locationBytes() }],
       '180f': [{ uuid: '2a19', properties: ['read', 'notify'], value: emu.batteryBytes() }],
       '180a': [{ uuid: '2a29', properties: ['read'], value: emu.infoBytes('manufacturer') }],
-    },
-  };
-}
-
-function h10(uuid: string, emu: PolarH10Emulator): FakePeripheral {
-  return {
-    uuid,
-    address: 'a0:9e:1a:00:00:01',
-    localName: 'Polar H10 1A2B3C4D',
-    serviceUuids: ['180d', 'feee'],
-    mtu: emu.mtu,
-    services: {
-      '180d': [{ uuid: '2a37', properties: ['notify'] }],
-      [PMD_SERVICE_UUID]: [
-        { uuid: PMD_CONTROL_POINT_UUID, properties: ['read', 'write', 'indicate'], onWrite: (d) => [{ service: PMD_SERVICE_UUID, characteristic: PMD_CONTROL_POINT_UUID, data: emu.writeControlPoint(d) }] },
-        { uuid: PMD_DATA_UUID, properties: ['notify'] },
-      ],
     },
   };
 }
@@ -151,7 +135,7 @@ t.test('Polar H10 and a strap at once: PMD started in order, ECG/ACC frames arri
     { id: 'h10', kind: 'polar-h10' },
     { id: 'strap', kind: 'hrs-strap', address: 'aabbccddee02' },
   ]);
-  r.bindings.add(h10('u-h10', emu));
+  r.bindings.add(polarH10Peripheral(emu, { uuid: 'u-h10' }));
   r.bindings.add(strap('u-s', 'AA:BB:CC:DD:EE:02', 'Generic'));
   r.transport.start();
   await until('scan', () => r.bindings.scanning);
@@ -181,7 +165,7 @@ t.test('Polar H10 and a strap at once: PMD started in order, ECG/ACC frames arri
 t.test('an H10 refusing PMD for a small MTU: AFG_E_BLE_MTU counted once with the negotiated MTU, HR still flows', async (t) => {
   const emu = new PolarH10Emulator({ mtu: 23 });
   const r = rig([{ id: 'h10', kind: 'polar-h10', name: 'Polar H10' }]);
-  r.bindings.add(h10('u-h10', emu));
+  r.bindings.add(polarH10Peripheral(emu, { uuid: 'u-h10' }));
   r.transport.start();
   await until('scan', () => r.bindings.scanning);
   r.bindings.advertise('u-h10');
