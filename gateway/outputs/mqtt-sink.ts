@@ -205,8 +205,13 @@ export class MqttSink {
       if (!this.connectedOnce) this.o.log?.('info', `MQTT connected to ${this.conn.url}`);
       else this.o.log?.('info', `MQTT reconnected; publishing ${this.o.outbox.depth()} pending outbox entries`);
       this.connectedOnce = true;
-      client.publish(this.topics.status(), status('online'), { qos: 1, retain: true });
+      // subscriptions first: the broker handles one connection's packets in order, so our own
+      // status topic is watched before our "online" goes out, and another process's answer to it
+      // arrives live. The other way round, Mosquitto (one packet per connection per loop turn)
+      // could take that answer before our SUBSCRIBE and hand it to us as retained: ignored, and
+      // the duplicate never found on this side (CI saw it under load)
       this.subscribeOn(client, this.subscriptions);
+      client.publish(this.topics.status(), status('online'), { qos: 1, retain: true });
       this.flushOutbox();
       this.publishOutboxReport();
     });

@@ -36,7 +36,10 @@ t.test('a second box started with the same site and gateway ids: both say so on 
   t.ok(await waitFor(async () => (await health(first))?.status === 'ready', 30_000), 'alone: ready');
   const second = start('box-2');
   await second.dashboardUrl;
-  t.ok(await waitFor(async () => (await flagged(first)) && (await flagged(second)), 30_000), 'both name the duplicate on /health');
+  const both = await waitFor(async () => (await flagged(first)) && (await flagged(second)), 30_000);
+  t.ok(both, 'both name the duplicate on /health');
+  // what each one logged, for the next person who sees this fail
+  if (!both) for (const gw of [first, second]) t.comment(gw.output().split('\n').filter((l) => /MQTT|DUPLICATE/.test(l)).join('\n'));
   for (const gw of [first, second]) {
     const h = (await health(gw))!;
     t.equal(h.status, 'degraded');

@@ -164,6 +164,29 @@ t.test('two processes with the same site and gateway ids (other client ids): eac
   }
 });
 
+t.test('on every connect the own status topic is subscribed before "online" goes out (else a duplicate\'s answer can arrive as retained and be missed)', { skip }, async (t) => {
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const errors = new ErrorCounter();
+  const outbox = await Outbox.open({ dir: t.testdir(), errors });
+  const sink = new MqttSink({ url: broker.url, site: 's', gateway: 'g', version: 'test', bus: new EventBus(), outbox, errors, toEpochMs: (x) => x, reconnectMinMs: 100, reconnectMaxMs: 500 });
+  const sent: string[] = [];
+  const started = sink.start();
+  // the client exists once start() has run to its first await; nothing is on the wire yet
+  const client = (sink as unknown as { client: { on(e: 'packetsend', f: (p: { cmd: string; topic?: string; payload?: Buffer | string; subscriptions?: { topic: string }[] }) => void): void } }).client;
+  client.on('packetsend', (p) => {
+    if (p.cmd === 'subscribe' && p.subscriptions?.some((x) => x.topic === 'afg/v1/s/g/status')) sent.push('subscribe status');
+    if (p.cmd === 'publish' && p.topic === 'afg/v1/s/g/status' && String(p.payload).includes('"online"')) sent.push('online');
+  });
+  await started;
+  await until(() => sent.length >= 2);
+  await broker.restart();
+  await until(() => sent.length >= 4);
+  t.same(sent.slice(0, 4), ['subscribe status', 'online', 'subscribe status', 'online'], 'first connect and reconnect alike');
+  await sink.stop();
+  await outbox.close();
+});
+
 const decision = (i: number): Decision => ({ id: `dc-${i}`, kind: 'break', targets: ['op-7f3a'], reason: 'test', inputs: { i }, validUntil: 1_800_000_000_000, state: 'pending' });
 
 t.test('entries left by a previous process are delivered after a restart with no broker in between', { skip }, async (t) => {
